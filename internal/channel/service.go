@@ -1,0 +1,206 @@
+package channel
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/google/uuid"
+
+	"charla/internal/problem"
+	"charla/internal/secret"
+	"charla/internal/store"
+	"charla/internal/store/db"
+)
+
+// Channel is a configured channel of a workspace. Its secrets never leave this package unsealed
+// except through Secrets, for the channel code that needs them.
+type Channel struct {
+	ID          string          `json:"id"`
+	WorkspaceID string          `json:"-"`
+	Type        string          `json:"type"`
+	Name        string          `json:"name"`
+	Settings    json.RawMessage `json:"settings"`
+	CreatedAt   time.Time       `json:"created_at"`
+	UpdatedAt   time.Time       `json:"updated_at"`
+	sealed      string
+}
+
+// Service creates, reads, updates and deletes channels.
+type Service struct {
+	db    *store.DB
+	keys  *secret.Keys
+	types *Registry
+}
+
+func NewService(d *store.DB, keys *secret.Keys, types *Registry) *Service {
+	return &Service{db: d, keys: keys, types: types}
+}
+
+// Types is the registry this service validates against.
+func (s *Service) Types() *Registry { return s.types }
+
+// Create adds a channel of type typ after the type has validated its settings.
+func (s *Service) Create(ctx context.Context, ws, typ, name string, settings json.RawMessage, secrets map[string]string) (Channel, error) {
+	t, ok := s.types.Get(typ)
+	if !ok {
+		return Channel{}, problem.Field("type", "must be one of: "+strings.Join(s.types.Names(), ", "))
+	}
+	name, err := cleanName(name)
+	if err != nil {
+		return Channel{}, err
+	}
+	settings, secrets, err = t.Configure(settings, secrets, nil)
+	if err != nil {
+		return Channel{}, err
+	}
+	sealed, err := s.seal(secrets)
+	if err != nil {
+		return Channel{}, err
+	}
+	id, _ := uuid.NewV7()
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		return tx.Q.CreateChannel(ctx, db.CreateChannelParams{ID: id.String(), WorkspaceID: ws, Type: typ,
+			Name: name, Settings: string(settings), Secrets: sealed, CreatedAt: store.Now()})
+	})
+	if err != nil {
+		return Channel{}, err
+	}
+	return s.Get(ctx, ws, id.String())
+}
+
+// Get returns a live channel of workspace ws.
+func (s *Service) Get(ctx context.Context, ws, id string) (Channel, error) {
+	row, err := s.db.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: id})
+	if err != nil {
+		return Channel{}, notFound(err)
+	}
+	return fromRow(row), nil
+}
+
+// Lookup returns a live channel by id alone, for webhooks and the widget, which learn
+// the workspace from the channel.
+func (s *Service) Lookup(ctx context.Context, id string) (Channel, error) {
+	row, err := s.db.Q.GetChannelByID(ctx, id)
+	if err != nil {
+		return Channel{}, notFound(err)
+	}
+	return fromRow(row), nil
+}
+
+// List returns the live channels of ws.
+func (s *Service) List(ctx context.Context, ws string) ([]Channel, error) {
+	rows, err := s.db.Q.ListChannels(ctx, ws)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Channel, len(rows))
+	for i, r := range rows {
+		out[i] = fromRow(r)
+	}
+	return out, nil
+}
+
+// Update renames and reconfigures a channel; nil settings keep the stored ones,
+// and secrets not given keep their stored values.
+func (s *Service) Update(ctx context.Context, ws, id string, name *string, settings json.RawMessage, secrets map[string]string) (Channel, error) {
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		row, err := tx.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: id})
+		if err != nil {
+			return notFound(err)
+		}
+		t, ok := s.types.Get(row.Type)
+		if !ok {
+			return problem.New(problem.Conflict, "channel type %q is not served by this version of charla", row.Type)
+		}
+		if name != nil {
+			if row.Name, err = cleanName(*name); err != nil {
+				return err
+			}
+		}
+		old := fromRow(row)
+		stored, err := s.Secrets(old)
+		if err != nil {
+			return err
+		}
+		for k, v := range secrets {
+			stored[k] = v
+		}
+		if settings == nil {
+			settings = old.Settings
+		}
+		settings, stored, err = t.Configure(settings, stored, old.Settings)
+		if err != nil {
+			return err
+		}
+		sealed, err := s.seal(stored)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Q.UpdateChannel(ctx, db.UpdateChannelParams{WorkspaceID: ws, ID: id, Name: row.Name,
+			Settings: string(settings), Secrets: sealed, UpdatedAt: store.Now()})
+		return err
+	})
+	if err != nil {
+		return Channel{}, err
+	}
+	return s.Get(ctx, ws, id)
+}
+
+// Delete retires a channel: its contacts and history stay, its secrets are wiped.
+func (s *Service) Delete(ctx context.Context, ws, id string) error {
+	return s.db.Tx(ctx, func(tx *store.Tx) error {
+		n, err := tx.Q.DeleteChannel(ctx, db.DeleteChannelParams{WorkspaceID: ws, ID: id, DeletedAt: sql.NullTime{Time: store.Now(), Valid: true}})
+		if err == nil && n == 0 {
+			return problem.NotFoundf("channel")
+		}
+		return err
+	})
+}
+
+// Secrets unseals a channel's secrets for the channel code that calls its provider.
+func (s *Service) Secrets(c Channel) (map[string]string, error) {
+	out := map[string]string{}
+	if c.sealed == "" {
+		return out, nil
+	}
+	raw, err := s.keys.Open(c.sealed)
+	if err != nil {
+		return nil, err
+	}
+	return out, json.Unmarshal(raw, &out)
+}
+
+func (s *Service) seal(secrets map[string]string) (string, error) {
+	if len(secrets) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(secrets)
+	if err != nil {
+		return "", err
+	}
+	return s.keys.Seal(b), nil
+}
+
+func cleanName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" || utf8.RuneCountInString(name) > 100 {
+		return "", problem.Field("name", "is required, at most 100 characters")
+	}
+	return name, nil
+}
+
+func notFound(err error) error {
+	if store.NotFound(err) == store.ErrNotFound {
+		return problem.NotFoundf("channel")
+	}
+	return err
+}
+
+func fromRow(r db.Channel) Channel {
+	return Channel{ID: r.ID, WorkspaceID: r.WorkspaceID, Type: r.Type, Name: r.Name,
+		Settings: json.RawMessage(r.Settings), CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, sealed: r.Secrets}
+}
