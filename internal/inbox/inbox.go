@@ -1,0 +1,176 @@
+// Package inbox holds conversations and messages: what contacts send arrives
+// through Receive, what agents write leaves through Send, and every change is
+// committed before it is announced on the realtime bus.
+package inbox
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"charla/internal/blob"
+	"charla/internal/channel"
+	"charla/internal/contacts"
+	"charla/internal/events"
+	"charla/internal/problem"
+	"charla/internal/store"
+	"charla/internal/store/db"
+)
+
+// Directions of a message.
+const (
+	Incoming = "incoming"
+	Outgoing = "outgoing"
+	Note     = "note"
+)
+
+// Message statuses, in the order they can only move forward (failed aside).
+const (
+	Queued    = "queued"
+	Sent      = "sent"
+	Delivered = "delivered"
+	Read      = "read"
+	Failed    = "failed"
+)
+
+// Conversation statuses.
+const (
+	Open    = "open"
+	Pending = "pending"
+	Snoozed = "snoozed"
+	Closed  = "closed"
+)
+
+// Event kinds published on the bus.
+const (
+	EventConversationCreated = "conversation.created"
+	EventConversationUpdated = "conversation.updated"
+	EventMessageCreated      = "message.created"
+	EventMessageUpdated      = "message.updated"
+)
+
+// Message is one message of a conversation as agents, visitors and the API see it.
+type Message struct {
+	ID                string       `json:"id"`
+	ConversationID    string       `json:"conversation_id"`
+	ChannelID         string       `json:"-"`
+	Direction         string       `json:"direction"`
+	Sender            Sender       `json:"sender"`
+	Body              string       `json:"body"`
+	Status            string       `json:"status"`
+	Error             *SendError   `json:"error"`
+	Attachments       []Attachment `json:"attachments"`
+	ProviderMessageID string       `json:"provider_message_id"`
+	CreatedAt         time.Time    `json:"created_at"`
+}
+
+// Sender says who wrote a message.
+type Sender struct {
+	Type string `json:"type"` // contact, user, bot, system
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// SendError is why an outgoing message failed, in the provider's words and in plain language.
+type SendError struct {
+	Code   string `json:"code"`
+	Reason string `json:"reason"`
+}
+
+// Attachment is a file on a message; its bytes are in the blob store under a key
+// that is never exposed.
+type Attachment struct {
+	ID          string `json:"id"`
+	Filename    string `json:"filename"`
+	ContentType string `json:"content_type"`
+	Size        int64  `json:"size"`
+	storageKey  string
+}
+
+// Conversation is a thread with one contact on one channel.
+type Conversation struct {
+	ID                 string              `json:"id"`
+	WorkspaceID        string              `json:"-"`
+	ChannelID          string              `json:"channel_id"`
+	ChannelName        string              `json:"-"`
+	ChannelType        string              `json:"-"`
+	Status             string              `json:"status"`
+	Contact            ContactSummary      `json:"contact"`
+	AssigneeID         *string             `json:"assignee_id"`
+	AssigneeName       string              `json:"-"`
+	TeamID             *string             `json:"team_id"`
+	TeamName           string              `json:"-"`
+	UnreadCount        int                 `json:"unread_count"`
+	BotPaused          bool                `json:"bot_paused"`
+	LastMessagePreview string              `json:"last_message_preview"`
+	LastActivityAt     time.Time           `json:"last_activity_at"`
+	LastInboundAt      *time.Time          `json:"-"`
+	SnoozedUntil       *time.Time          `json:"snoozed_until"`
+	CreatedAt          time.Time           `json:"created_at"`
+	Capabilities       channel.Capabilities `json:"-"`
+}
+
+// ContactSummary is the part of a contact a conversation list shows.
+type ContactSummary struct {
+	ID    string `json:"id"`
+	Name  string `json:"name"`
+	Email string `json:"email"`
+	Phone string `json:"phone"`
+}
+
+// Service runs the inbox.
+type Service struct {
+	db       *store.DB
+	bus      events.Bus
+	blobs    blob.Store
+	contacts *contacts.Service
+	channels *channel.Service
+	log      *slog.Logger
+}
+
+func New(d *store.DB, bus events.Bus, blobs blob.Store, c *contacts.Service, ch *channel.Service, log *slog.Logger) *Service {
+	return &Service{db: d, bus: bus, blobs: blobs, contacts: c, channels: ch, log: log}
+}
+
+// publish announces committed changes; a lost announcement only delays a screen
+// (subscribers re-read rows), so failures are logged, not returned.
+func (s *Service) publish(evs ...events.Event) {
+	for _, e := range evs {
+		if err := s.bus.Publish(context.Background(), e); err != nil {
+			s.log.Warn("publish event", "kind", e.Kind, "err", err)
+		}
+	}
+}
+
+// Blob opens an attachment's bytes, checking it belongs to workspace ws.
+func (s *Service) Blob(ctx context.Context, ws, attachmentID string) (Attachment, io.ReadCloser, error) {
+	row, err := s.db.Q.GetAttachment(ctx, db.GetAttachmentParams{WorkspaceID: ws, ID: attachmentID})
+	if err != nil {
+		return Attachment{}, nil, notFound(err, "attachment")
+	}
+	r, _, err := s.blobs.Open(ctx, row.StorageKey)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	return Attachment{ID: row.ID, Filename: row.Filename, ContentType: row.ContentType, Size: row.Size}, r, nil
+}
+
+func notFound(err error, what string) error {
+	if store.NotFound(err) == store.ErrNotFound {
+		return problem.NotFoundf(what)
+	}
+	return err
+}
+
+// preview is the one-line summary a conversation list shows for a message.
+func preview(body string, files int) string {
+	r := []rune(body)
+	if len(r) > 140 {
+		return string(r[:140]) + "…"
+	}
+	if body == "" && files > 0 {
+		return "📎 Attachment"
+	}
+	return body
+}
