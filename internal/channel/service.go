@@ -129,8 +129,8 @@ func (s *Service) Update(ctx context.Context, ws, id string, name *string, setti
 		for k, v := range secrets {
 			stored[k] = v
 		}
-		if settings == nil {
-			settings = old.Settings
+		if settings, err = merge(old.Settings, settings); err != nil {
+			return err
 		}
 		settings, stored, err = t.Configure(settings, stored, old.Settings)
 		if err != nil {
@@ -183,6 +183,25 @@ func (s *Service) seal(secrets map[string]string) (string, error) {
 		return "", err
 	}
 	return s.keys.Seal(b), nil
+}
+
+// merge applies a partial settings update: top-level keys given replace the
+// stored ones, keys left out keep their stored values.
+func merge(stored, update json.RawMessage) (json.RawMessage, error) {
+	if len(update) == 0 || string(update) == "null" {
+		return stored, nil
+	}
+	var base, patch map[string]json.RawMessage
+	if err := json.Unmarshal(update, &patch); err != nil {
+		return nil, problem.Field("settings", "must be a JSON object")
+	}
+	if err := json.Unmarshal(stored, &base); err != nil || base == nil {
+		base = map[string]json.RawMessage{}
+	}
+	for k, v := range patch {
+		base[k] = v
+	}
+	return json.Marshal(base)
 }
 
 func cleanName(name string) (string, error) {
