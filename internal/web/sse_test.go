@@ -1,0 +1,184 @@
+package web
+
+import (
+	"bufio"
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"charla/internal/events"
+	"charla/internal/store"
+	"charla/internal/store/storetest"
+)
+
+// stream is an open /events response read event by event.
+type stream struct {
+	t *testing.T
+	r *bufio.Reader
+}
+
+// openStream connects to /events and returns once the server has
+// subscribed (it says so with its first comment).
+func openStream(t *testing.T, b *browser) *stream {
+	t.Helper()
+	// The timeout only guards against a hang; nothing waits on it for timing.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	req := b.request(http.MethodGet, "/events", nil, "Accept", "text/event-stream")
+	res, err := b.c.Do(req.WithContext(ctx))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("events: %d %v", res.StatusCode, res.Header)
+	}
+	s := &stream{t: t, r: bufio.NewReader(res.Body)}
+	for {
+		if line := s.line(); line == ": connected" {
+			return s
+		}
+	}
+}
+
+func (s *stream) line() string {
+	s.t.Helper()
+	line, err := s.r.ReadString('\n')
+	if err != nil {
+		s.t.Fatalf("event stream ended: %v", err)
+	}
+	return strings.TrimSuffix(line, "\n")
+}
+
+// next returns the name and data of the next event, skipping comments.
+func (s *stream) next() (string, string) {
+	s.t.Helper()
+	var name, data string
+	for {
+		line := s.line()
+		switch {
+		case line == "":
+			if name != "" || data != "" {
+				return name, data
+			}
+		case strings.HasPrefix(line, "event: "):
+			name = strings.TrimPrefix(line, "event: ")
+		case strings.HasPrefix(line, "data: "):
+			data = strings.TrimPrefix(line, "data: ")
+		}
+	}
+}
+
+// until reads events until one called name arrives and returns its data.
+func (s *stream) until(name string) string {
+	s.t.Helper()
+	for {
+		if n, d := s.next(); n == name {
+			return d
+		}
+	}
+}
+
+func TestEventsStreamNewMessages(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		f := newInbox(t, d)
+		s := openStream(t, f.b)
+
+		got := f.e.incoming(f.site, "visitor-1", "", "Are you there?")
+		if data := s.until("convs"); data != got.ConversationID {
+			t.Fatalf("list event data %q", data)
+		}
+		if data := s.until("msg-" + got.ConversationID); data != got.MessageID {
+			t.Fatalf("message event data %q, want the message id %s", data, got.MessageID)
+		}
+
+		// A new visitor's conversation makes the list refresh and names itself.
+		other := f.e.incoming(f.site, "visitor-9", "Nina", "First time here")
+		if data := s.until("convs"); data != other.ConversationID {
+			t.Fatalf("conversation.created gave %q, want %s", data, other.ConversationID)
+		}
+		s.until("conv-" + other.ConversationID)
+
+		// An agent's status change reaches the header of that conversation.
+		wantStatus(t, f.b.htmx(http.MethodPost, "/conversations/"+other.ConversationID+"/close", "conv-header", nil), http.StatusOK)
+		s.until("conv-" + other.ConversationID)
+	})
+}
+
+func TestEventsStreamIsPerWorkspace(t *testing.T) {
+	t.Parallel()
+	f := newInbox(t, storetest.Open(t, store.SQLite))
+	globex := f.e.workspace("Globex", "gus@globex.test")
+	gus := f.e.browser()
+	gus.login("gus@globex.test")
+	s := openStream(t, gus)
+
+	f.e.incoming(f.site, "visitor-1", "", "for Acme only")
+	mine := f.e.incoming(f.e.website(globex), "visitor-g", "", "for Globex")
+	// Events are delivered in order, so Acme's would have come first.
+	if name, data := s.next(); name != "convs" || data != mine.ConversationID {
+		t.Fatalf("first event %s %s, want Globex's conversation", name, data)
+	}
+}
+
+func TestEventsRequireSession(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	e.workspace("Acme", "olga@acme.test")
+	p := e.browser().get("/events", "Accept", "text/event-stream")
+	wantStatus(t, p, http.StatusUnauthorized)
+}
+
+func TestEventsHeartbeat(t *testing.T) {
+	t.Parallel()
+	e := newEnvWith(t, storetest.Open(t, store.SQLite), func(h *handler) { h.heartbeat = time.Millisecond })
+	e.workspace("Acme", "olga@acme.test")
+	b := e.browser()
+	b.login("olga@acme.test")
+	s := openStream(t, b)
+	for s.line() != ": ping" {
+	}
+}
+
+func TestEventsEndWithTheBus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	e.workspace("Acme", "olga@acme.test")
+	b := e.browser()
+	b.login("olga@acme.test")
+	s := openStream(t, b)
+	_ = e.s.Bus.Close() // what a graceful shutdown does
+	for {
+		if _, err := s.r.ReadString('\n'); err != nil {
+			return // the stream ended
+		}
+	}
+}
+
+func TestBusEventNames(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		ev   events.Event
+		want string
+	}{
+		{events.Event{Kind: events.KindMessageCreated, Conversation: "c1", Message: "m1"}, "event: msg-c1\ndata: m1\n\n"},
+		{events.Event{Kind: events.KindMessageUpdated, Conversation: "c1", Message: "m1"}, "event: msg-c1\ndata: m1\n\n"},
+		{events.Event{Kind: events.KindConversationCreated, Conversation: "c2"}, "event: convs\ndata: c2\n\nevent: conv-c2\ndata: c2\n\n"},
+		{events.Event{Kind: "contact.merged", Conversation: "c3"}, ""},
+		// Ids that could break the stream's framing are dropped, not written.
+		{events.Event{Kind: events.KindMessageCreated, Conversation: "c1\nevent: evil", Message: "m1"}, ""},
+		{events.Event{Kind: events.KindMessageCreated, Conversation: "c1", Message: "m1\n\ndata: x"}, "event: msg-c1\ndata: -\n\n"},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		if err := writeBusEvent(&b, c.ev); err != nil {
+			t.Fatal(err)
+		}
+		if b.String() != c.want {
+			t.Errorf("%+v wrote %q, want %q", c.ev, b.String(), c.want)
+		}
+	}
+}

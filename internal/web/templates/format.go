@@ -1,0 +1,244 @@
+package templates
+
+import (
+	"fmt"
+	"hash/fnv"
+	"mime"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"charla/internal/auth"
+	"charla/internal/inbox"
+)
+
+// Ago is a short relative time for lists: "now", "5m", "3h", "2d", "Jan 2".
+func Ago(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return "now"
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d/time.Minute))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	case d < 7*24*time.Hour:
+		return fmt.Sprintf("%dd", int(d/(24*time.Hour)))
+	case t.Year() == time.Now().Year():
+		return t.UTC().Format("Jan 2")
+	}
+	return t.UTC().Format("Jan 2, 2006")
+}
+
+// isoTime is for <time datetime>; app.js shows it in the browser's time zone.
+func isoTime(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// clock is the UTC fallback shown until app.js localises it.
+func clock(t time.Time) string { return t.UTC().Format("Jan 2 15:04") + " UTC" }
+
+// fullTime is for tooltips.
+func fullTime(t time.Time) string { return t.UTC().Format("Mon, 2 Jan 2006 15:04:05 UTC") }
+
+// ContactName is how a conversation's contact is called: name, else phone, else email.
+func ContactName(c inbox.ContactSummary) string {
+	switch {
+	case strings.TrimSpace(c.Name) != "":
+		return c.Name
+	case c.Phone != "":
+		return c.Phone
+	case c.Email != "":
+		return c.Email
+	}
+	return "Visitor"
+}
+
+// initial is the letter on an avatar.
+func initial(name string) string {
+	for _, r := range name {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			return strings.ToUpper(string(r))
+		}
+	}
+	return "?"
+}
+
+// avatarClass picks one of eight colours, stable per id, so a contact keeps its colour.
+func avatarClass(id string) string {
+	h := fnv.New32a()
+	_, _ = h.Write([]byte(id))
+	return fmt.Sprintf("avatar av-%d", h.Sum32()%8)
+}
+
+// senderName says who wrote m.
+func senderName(m inbox.Message, contact string) string {
+	if m.Sender.Name != "" {
+		return m.Sender.Name
+	}
+	switch m.Sender.Type {
+	case "contact":
+		return contact
+	case "user":
+		return "Former agent"
+	case "bot":
+		return "Bot"
+	}
+	return "System"
+}
+
+// statusLabel explains an outgoing message's ticks to screen readers and tooltips.
+func statusLabel(status string) string {
+	switch status {
+	case inbox.Queued:
+		return "Queued"
+	case inbox.Sent:
+		return "Sent"
+	case inbox.Delivered:
+		return "Delivered"
+	case inbox.Read:
+		return "Read"
+	case inbox.Failed:
+		return "Not delivered"
+	}
+	return status
+}
+
+// ticks is the glyph for a status past queued (which shows a clock icon):
+// one tick, two ticks, or "!".
+func ticks(status string) string {
+	switch status {
+	case inbox.Sent:
+		return "✓"
+	case inbox.Delivered, inbox.Read:
+		return "✓✓"
+	case inbox.Failed:
+		return "!"
+	}
+	return ""
+}
+
+func failReason(e *inbox.SendError) string {
+	switch {
+	case e == nil:
+		return "unknown error"
+	case e.Reason != "":
+		return e.Reason
+	case e.Code != "":
+		return e.Code
+	}
+	return "unknown error"
+}
+
+// inlineImage tells whether an attachment may be shown in an <img>; the
+// attachment handler serves exactly these types inline.
+func inlineImage(contentType string) bool {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	return InlineTypes[mt]
+}
+
+// InlineTypes are the image types safe to display; anything else (SVG
+// included, which can carry script) is only ever downloaded.
+var InlineTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/gif": true, "image/webp": true}
+
+// size is a human file size.
+func size(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d B", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.0f KB", float64(n)/1024)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+// FieldLabel names a form field in messages ("settings.allowed_origins" → "Allowed origins").
+func FieldLabel(field string) string {
+	if l, ok := fieldLabels[field]; ok {
+		return l
+	}
+	field = strings.TrimPrefix(field, "settings.")
+	field = strings.ReplaceAll(field, "_", " ")
+	if field == "" {
+		return field
+	}
+	r, n := utf8.DecodeRuneInString(field)
+	return string(unicode.ToUpper(r)) + field[n:]
+}
+
+// FieldMessage says what is wrong with a field as a sentence: "Email is
+// required", but "Write a message or attach a file" for messages that already
+// name what to do.
+func FieldMessage(field, msg string) string {
+	for _, verb := range []string{"is ", "must ", "can't ", "are ", "has "} {
+		if strings.HasPrefix(msg, verb) {
+			return FieldLabel(field) + " " + msg
+		}
+	}
+	r, n := utf8.DecodeRuneInString(msg)
+	return string(unicode.ToUpper(r)) + msg[n:]
+}
+
+var fieldLabels = map[string]string{
+	"workspace_name": "Workspace name", "body": "Message", "file": "File",
+	"settings.allowed_origins": "Allowed origins", "assignee_id": "Agent", "team_id": "Team",
+}
+
+func roleLabel(r string) string {
+	switch r {
+	case "owner":
+		return "Owner"
+	case "admin":
+		return "Admin"
+	}
+	return "Agent"
+}
+
+var tabs = []struct{ Value, Label string }{{"all", "All"}, {"mine", "Mine"}, {"unassigned", "Unassigned"}}
+
+var statuses = []struct{ Value, Label string }{
+	{inbox.Open, "Open"}, {inbox.Pending, "Pending"}, {inbox.Snoozed, "Snoozed"}, {inbox.Closed, "Closed"},
+}
+
+func statusName(s string) string {
+	for _, st := range statuses {
+		if st.Value == s {
+			return st.Label
+		}
+	}
+	return s
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// channelName names an identity's channel, which may have been deleted since.
+func channelName(names map[string]string, id string) string {
+	if n, ok := names[id]; ok {
+		return n
+	}
+	return "Deleted channel"
+}
+
+func isMember(members []auth.User, userID string) bool {
+	for _, m := range members {
+		if m.ID == userID {
+			return true
+		}
+	}
+	return false
+}
+
+func inboxSummary(c Contact) inbox.ContactSummary {
+	return inbox.ContactSummary{ID: c.Contact.ID, Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone}
+}

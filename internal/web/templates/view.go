@@ -1,0 +1,203 @@
+// Package templates renders the agent UI. Components take plain view structs
+// filled by package web; every value from data goes through templ's escaping.
+package templates
+
+import (
+	"net/url"
+
+	"charla/internal/auth"
+	"charla/internal/channel"
+	"charla/internal/contacts"
+	"charla/internal/inbox"
+)
+
+// Layout frames a page.
+type Layout struct {
+	Title string
+	// Nav marks the current section: "inbox" or "settings".
+	Nav string
+	// User is nil on the sign-in and first-run pages.
+	User *auth.User
+}
+
+// Errors are a form's problems: one message and what is wrong per field.
+type Errors struct {
+	Message string
+	Fields  map[string]string
+}
+
+// Field returns the problem with field name, or "".
+func (e Errors) Field(name string) string { return e.Fields[name] }
+
+// SetupForm is what the first-run form was filled with.
+type SetupForm struct{ Workspace, Name, Email string }
+
+// LoginForm is what the sign-in form was filled with.
+type LoginForm struct{ Email, Next string }
+
+// Filter is the conversation list's selection, kept in the URL.
+type Filter struct {
+	// Tab is mine, unassigned or all.
+	Tab string
+	// Status is open, pending, snoozed or closed.
+	Status string
+	Q      string
+}
+
+// Query encodes the filter for links: "tab=all&status=open".
+func (f Filter) Query() string {
+	v := url.Values{"tab": {f.Tab}, "status": {f.Status}}
+	if f.Q != "" {
+		v.Set("q", f.Q)
+	}
+	return v.Encode()
+}
+
+// with is a link to the same page with one filter value changed; relative to
+// the current URL, so it keeps whichever conversation is open.
+func (f Filter) with(key, value string) string {
+	switch key {
+	case "tab":
+		f.Tab = value
+	case "status":
+		f.Status = value
+	}
+	return "?" + f.Query()
+}
+
+// List is a page of the conversation list.
+type List struct {
+	Filter        Filter
+	Conversations []inbox.Conversation
+	// Next is the cursor of the following page, "" at the end.
+	Next string
+	// Active is the open conversation's id.
+	Active string
+	// Cursor is the cursor this page was loaded from, "" for the first page.
+	Cursor string
+}
+
+// Inbox is the three-pane page; Pane is nil when no conversation is open.
+type Inbox struct {
+	Layout Layout
+	List   List
+	Pane   *Pane
+}
+
+// Pane is an open conversation: header, thread, composer and contact.
+type Pane struct {
+	Header   Header
+	Thread   Thread
+	Composer Composer
+	Contact  Contact
+}
+
+// Header is the conversation's title bar with its actions.
+type Header struct {
+	Conv  inbox.Conversation
+	Users []auth.User
+	Teams []auth.Team
+}
+
+// Thread is the newest page of a conversation, oldest first.
+type Thread struct {
+	ConvID   string
+	Messages []inbox.Message
+	// Older is the cursor of the page before, "" when there is none.
+	Older string
+	// Since is the oldest message shown: live refreshes re-render from it on.
+	Since string
+	// Contact names the contact on messages that carry no sender name.
+	Contact string
+}
+
+// Older is one page of older messages, oldest first.
+type Older struct {
+	ConvID   string
+	Messages []inbox.Message
+	Next     string
+	Contact  string
+}
+
+// Composer writes replies and notes.
+type Composer struct {
+	ConvID string
+	// Kind is "reply" or "note".
+	Kind string
+	// Attachments tells whether the channel carries files.
+	Attachments bool
+	MaxBytes    int64
+	MaxMB       int64
+}
+
+// Contact is the side panel about the conversation's contact.
+type Contact struct {
+	Contact contacts.Contact
+	// Form holds what was typed when a save failed.
+	Form   ContactForm
+	Errors Errors
+	Saved  bool
+	// Channels names the workspace's channels by id, for identities.
+	Channels map[string]string
+}
+
+// ContactForm is the editable part of a contact.
+type ContactForm struct{ Name, Email, Phone string }
+
+// Settings frames the settings pages.
+type Settings struct {
+	Layout Layout
+	// Section is users, teams, channels or tokens.
+	Section string
+	Notice  string
+	Errors  Errors
+}
+
+// Users is the users settings page.
+type Users struct {
+	Settings
+	Users []auth.User
+	New   NewUser
+}
+
+// NewUser is what the add-user form was filled with.
+type NewUser struct{ Name, Email, Role string }
+
+// Teams is the teams settings page.
+type Teams struct {
+	Settings
+	Teams   []auth.Team
+	Users   []auth.User
+	NewName string
+}
+
+// Channels lists the workspace's channels.
+type Channels struct {
+	Settings
+	Channels []channel.Channel
+}
+
+// ChannelForm creates (ID "") or edits a website channel.
+type ChannelForm struct {
+	Settings
+	ID   string
+	Type string
+	Name string
+	// Origins is one allowed origin per line.
+	Origins      string
+	Greeting     string
+	Prechat      bool
+	RequireEmail bool
+	Color        string
+	// Snippet is the install code, shown once the channel exists.
+	Snippet string
+}
+
+// Tokens is the API tokens page.
+type Tokens struct {
+	Settings
+	Tokens []auth.Token
+	// Created is a token just made, shown this once.
+	Created string
+	NewName string
+}
