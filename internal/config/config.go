@@ -28,6 +28,9 @@ type Config struct {
 	S3Secret   string `env:"CHARLA_S3_SECRET_KEY"`
 	S3UseSSL   bool   `env:"CHARLA_S3_USE_SSL" envDefault:"true"`
 	LogFormat  string `env:"CHARLA_LOG_FORMAT"` // "json" or "text"; default: json unless stderr is a terminal
+	// TrustProxy takes the client address from X-Forwarded-For / X-Real-IP; only
+	// behind a proxy that sets them, or anyone could dodge per-IP login limits.
+	TrustProxy bool `env:"CHARLA_TRUST_PROXY" envDefault:"false"`
 }
 
 // Load reads the environment and checks what can be checked before start-up.

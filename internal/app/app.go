@@ -1,0 +1,80 @@
+// Package app wires configuration into services and serves them.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"charla/internal/auth"
+	"charla/internal/blob"
+	"charla/internal/channel"
+	"charla/internal/channel/webchat"
+	"charla/internal/config"
+	"charla/internal/contacts"
+	"charla/internal/core"
+	"charla/internal/events"
+	"charla/internal/inbox"
+	"charla/internal/secret"
+	"charla/internal/store"
+)
+
+// Open connects to the database, migrates it, and builds every service.
+func Open(ctx context.Context, cfg config.Config, log *slog.Logger) (*core.Services, error) {
+	d, err := store.Open(ctx, cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	s, err := build(ctx, cfg, d, log)
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func build(ctx context.Context, cfg config.Config, d *store.DB, log *slog.Logger) (*core.Services, error) {
+	if err := d.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	root, err := secret.LoadOrCreate(cfg.SecretKey, cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("secret key: %w", err)
+	}
+	keys, err := secret.New(root)
+	if err != nil {
+		return nil, err
+	}
+	blobs, err := blob.Open(cfg.Storage, filepath.Join(cfg.DataDir, "attachments"), blob.S3Config{
+		Endpoint: cfg.S3Endpoint, Bucket: cfg.S3Bucket, Region: cfg.S3Region,
+		AccessKey: cfg.S3Access, SecretKey: cfg.S3Secret, UseSSL: cfg.S3UseSSL, PathStyle: true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("attachment storage: %w", err)
+	}
+	var bus events.Bus = events.NewMemory()
+	if d.Dialect == store.Postgres {
+		// Several instances may share the database: LISTEN/NOTIFY carries each one's events to the others.
+		if bus, err = events.NewPostgres(ctx, d.DSN, log); err != nil {
+			return nil, fmt.Errorf("realtime bus: %w", err)
+		}
+	}
+	types := channel.NewRegistry(webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20})
+	channels := channel.NewService(d, keys, types)
+	people := contacts.New(d)
+	return &core.Services{
+		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
+		Auth:     auth.New(d),
+		Contacts: people,
+		Channels: channels,
+		Inbox:    inbox.New(d, bus, blobs, people, channels, log),
+		Log:      log,
+	}, nil
+}
+
+// Close releases what Open acquired.
+func Close(s *core.Services) error {
+	return errors.Join(s.Bus.Close(), s.DB.Close())
+}
