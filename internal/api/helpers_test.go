@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -23,15 +22,10 @@ import (
 
 	"charla/internal/api/spec"
 	"charla/internal/auth"
-	"charla/internal/blob"
-	"charla/internal/channel"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
-	"charla/internal/contacts"
 	"charla/internal/core"
-	"charla/internal/events"
-	"charla/internal/inbox"
-	"charla/internal/secret"
+	"charla/internal/core/coretest"
 	"charla/internal/store"
 )
 
@@ -59,26 +53,9 @@ func init() { unlimited.rate = rate.Inf }
 func newEnv(t *testing.T, d *store.DB, o options) *env {
 	t.Helper()
 	ctx := t.Context()
-	keys, err := secret.New(strings.Repeat("k", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &env{blobDir: t.TempDir()}
-	blobs, err := blob.NewLocal(e.blobDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bus := events.NewMemory()
-	t.Cleanup(func() { _ = bus.Close() })
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	chs := channel.NewService(d, keys, channel.NewRegistry(webchat.Type{MaxUploadBytes: uploadLimit}))
-	cs := contacts.New(d)
-	e.s = &core.Services{
-		Config: config.Config{MaxUploadMB: uploadLimit >> 20},
-		DB:     d, Keys: keys, Bus: bus, Blobs: blobs,
-		Auth: auth.New(d), Contacts: cs, Channels: chs,
-		Inbox: inbox.New(d, bus, blobs, cs, chs, log), Log: log,
-	}
+	e := &env{}
+	e.s = coretest.New(t, d, config.Config{MaxUploadMB: uploadLimit >> 20}, webchat.Type{MaxUploadBytes: uploadLimit})
+	e.blobDir = e.s.Config.DataDir + "/attachments"
 
 	e.owner = must(e.s.Auth.Setup(ctx, "Acme", "owner@acme.test", "Olga Owner", "correct horse battery"))(t)
 	e.agent = must(e.s.Auth.CreateUser(ctx, e.owner, "agent@acme.test", "Ana Agent", "correct horse battery", auth.Agent))(t)

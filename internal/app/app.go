@@ -8,15 +8,12 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"charla/internal/auth"
 	"charla/internal/blob"
 	"charla/internal/channel"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
-	"charla/internal/contacts"
 	"charla/internal/core"
 	"charla/internal/events"
-	"charla/internal/inbox"
 	"charla/internal/secret"
 	"charla/internal/store"
 )
@@ -62,16 +59,7 @@ func build(ctx context.Context, cfg config.Config, d *store.DB, log *slog.Logger
 		}
 	}
 	types := channel.NewRegistry(webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20})
-	channels := channel.NewService(d, keys, types)
-	people := contacts.New(d)
-	return &core.Services{
-		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
-		Auth:     auth.New(d),
-		Contacts: people,
-		Channels: channels,
-		Inbox:    inbox.New(d, bus, blobs, people, channels, log),
-		Log:      log,
-	}, nil
+	return core.New(cfg, d, keys, bus, blobs, types, log), nil
 }
 
 // Close releases what Open acquired.

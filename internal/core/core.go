@@ -32,3 +32,18 @@ type Services struct {
 
 // MaxUpload is the configured upload limit in bytes.
 func (s *Services) MaxUpload() int64 { return s.Config.MaxUploadMB << 20 }
+
+// New wires the services on an open database from their parts; app and tests
+// both build charla through it, so they run the same wiring.
+func New(cfg config.Config, d *store.DB, keys *secret.Keys, bus events.Bus, blobs blob.Store, types *channel.Registry, log *slog.Logger) *Services {
+	channels := channel.NewService(d, keys, types)
+	people := contacts.New(d)
+	return &Services{
+		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
+		Auth:     auth.New(d),
+		Contacts: people,
+		Channels: channels,
+		Inbox:    inbox.New(d, bus, blobs, people, channels, log),
+		Log:      log,
+	}
+}

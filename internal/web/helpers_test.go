@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -21,15 +20,13 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"charla/internal/auth"
-	"charla/internal/blob"
 	"charla/internal/channel"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
 	"charla/internal/contacts"
 	"charla/internal/core"
-	"charla/internal/events"
+	"charla/internal/core/coretest"
 	"charla/internal/inbox"
-	"charla/internal/secret"
 	"charla/internal/store"
 )
 
@@ -52,25 +49,8 @@ func newEnv(t *testing.T, d *store.DB) *env {
 // newEnvWith is newEnv with a chance to adjust the handler before it serves.
 func newEnvWith(t *testing.T, d *store.DB, adjust func(*handler)) *env {
 	t.Helper()
-	keys, err := secret.New(strings.Repeat("k", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	blobs, err := blob.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bus := events.NewMemory()
-	cfg := config.Config{BaseURL: "http://charla.example", MaxUploadMB: 1, Storage: "local", DataDir: t.TempDir()}
-	chs := channel.NewService(d, keys, channel.NewRegistry(webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20}))
-	people := contacts.New(d)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	s := &core.Services{
-		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs, Log: log,
-		Auth: auth.New(d), Contacts: people, Channels: chs,
-		Inbox: inbox.New(d, bus, blobs, people, chs, log),
-	}
+	cfg := config.Config{BaseURL: "http://charla.example", MaxUploadMB: 1, Storage: "local"}
+	s := coretest.New(t, d, cfg, webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20})
 	h := newHandler(s)
 	if adjust != nil {
 		adjust(h)
@@ -79,8 +59,8 @@ func newEnvWith(t *testing.T, d *store.DB, adjust func(*handler)) *env {
 	h.routes(r)
 	srv := httptest.NewServer(r)
 	// Close the bus first: it ends open event streams, which Close waits for.
-	t.Cleanup(func() { _ = bus.Close(); srv.Close() })
-	return &env{t: t, s: s, srv: srv, blobDir: dir}
+	t.Cleanup(func() { _ = s.Bus.Close(); srv.Close() })
+	return &env{t: t, s: s, srv: srv, blobDir: s.Config.DataDir + "/attachments"}
 }
 
 // browser is a client with its own cookies that doesn't follow redirects,

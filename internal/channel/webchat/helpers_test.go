@@ -6,26 +6,21 @@ import (
 	"encoding/json"
 	"io"
 	"io/fs"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"charla/internal/auth"
-	"charla/internal/blob"
 	"charla/internal/channel"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
-	"charla/internal/contacts"
 	"charla/internal/core"
-	"charla/internal/events"
+	"charla/internal/core/coretest"
 	"charla/internal/inbox"
-	"charla/internal/secret"
 	"charla/internal/store"
 )
 
@@ -46,22 +41,7 @@ type env struct {
 func newEnv(t *testing.T, d *store.DB) *env {
 	t.Helper()
 	ctx := context.Background()
-	keys, err := secret.New(strings.Repeat("k", 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	blobs, err := blob.NewLocal(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bus := events.NewMemory()
-	t.Cleanup(func() { bus.Close() })
-	log := slog.New(slog.DiscardHandler)
-	chs := channel.NewService(d, keys, channel.NewRegistry(webchat.Type{MaxUploadBytes: 4 << 20}, otherType{}))
-	cs := contacts.New(d)
-	s := &core.Services{Config: config.Config{MaxUploadMB: 1}, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
-		Auth: auth.New(d), Contacts: cs, Channels: chs, Inbox: inbox.New(d, bus, blobs, cs, chs, log), Log: log}
+	s := coretest.New(t, d, config.Config{MaxUploadMB: 1}, webchat.Type{MaxUploadBytes: 4 << 20}, otherType{})
 	r := chi.NewRouter()
 	webchat.Routes(r, s)
 	srv := httptest.NewUnstartedServer(r)
@@ -72,7 +52,7 @@ func newEnv(t *testing.T, d *store.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, s: s, url: srv.URL, owner: owner, blobDir: dir}
+	e := &env{t: t, s: s, url: srv.URL, owner: owner, blobDir: s.Config.DataDir + "/attachments"}
 	e.site = e.channel(`{"greeting":"Hola","allowed_origins":["https://shop.test"],"color":"#112233"}`)
 	return e
 }

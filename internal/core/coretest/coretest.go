@@ -1,0 +1,48 @@
+// Package coretest gives tests charla's services wired as in production, on a
+// test database, with an in-memory bus and attachments in a temporary directory.
+package coretest
+
+import (
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"charla/internal/blob"
+	"charla/internal/channel"
+	"charla/internal/config"
+	"charla/internal/core"
+	"charla/internal/events"
+	"charla/internal/secret"
+	"charla/internal/store"
+)
+
+// New wires services on d. Zero fields of cfg get test defaults; types are the
+// channel types to serve.
+func New(t testing.TB, d *store.DB, cfg config.Config, types ...channel.Type) *core.Services {
+	t.Helper()
+	if cfg.SecretKey == "" {
+		cfg.SecretKey = strings.Repeat("k", 32)
+	}
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = "http://charla.test"
+	}
+	if cfg.MaxUploadMB == 0 {
+		cfg.MaxUploadMB = 25
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	keys, err := secret.New(cfg.SecretKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blobs, err := blob.NewLocal(cfg.DataDir + "/attachments")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bus := events.NewMemory()
+	t.Cleanup(func() { bus.Close() })
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return core.New(cfg, d, keys, bus, blobs, channel.NewRegistry(types...), log)
+}
