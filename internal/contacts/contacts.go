@@ -299,7 +299,7 @@ func notFound(err error) error {
 
 func fromRow(r db.Contact) Contact {
 	c := Contact{ID: r.ID, WorkspaceID: r.WorkspaceID, Name: r.Name, Email: r.Email, Phone: r.Phone,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, Tags: []string{}, Identities: []Identity{}}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), Tags: []string{}, Identities: []Identity{}}
 	if err := json.Unmarshal([]byte(r.Attributes), &c.Attributes); err != nil || c.Attributes == nil {
 		c.Attributes = map[string]any{}
 	}

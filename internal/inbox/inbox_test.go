@@ -229,3 +229,36 @@ func list2(t *testing.T, s *inbox.Service, u auth.User) int {
 	}
 	return len(p.Conversations)
 }
+
+func TestSendRespectsChannelPolicy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		ctx := context.Background()
+		f := setup(t, d) // website channel capped at 1 MiB per file
+		r, err := f.inbox.Receive(ctx, inbox.Inbound{Channel: f.site, From: contacts.Who{ExternalID: "v"}, Body: "hi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		big := strings.NewReader(strings.Repeat("x", 1<<20+1))
+		_, err = f.inbox.Send(ctx, f.owner, r.ConversationID, "", []inbox.Upload{{Filename: "big.bin", Body: big}})
+		if !problem.Is(err, problem.TooLarge) {
+			t.Fatalf("file over the channel's cap with unknown size: %v", err)
+		}
+		exact := strings.NewReader(strings.Repeat("x", 1<<20))
+		if _, err := f.inbox.Send(ctx, f.owner, r.ConversationID, "", []inbox.Upload{{Filename: "ok.bin", Body: exact}}); err != nil {
+			t.Fatalf("file exactly at the cap: %v", err)
+		}
+		if err := f.channels.Delete(ctx, f.owner.WorkspaceID, f.site.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.inbox.Send(ctx, f.owner, r.ConversationID, "anyone there?", nil); !problem.Is(err, problem.Conflict) {
+			t.Fatalf("send on a deleted channel: %v", err)
+		}
+		if _, err := f.inbox.AddNote(ctx, f.owner, r.ConversationID, "channel gone; call her"); err != nil {
+			t.Fatalf("a note on a deleted channel's conversation: %v", err)
+		}
+		page, err := f.inbox.Messages(ctx, f.owner.WorkspaceID, r.ConversationID, "", 10)
+		if err != nil || len(page.Messages) != 3 {
+			t.Fatalf("history after the channel was deleted: %d messages, %v (want the visitor's, the accepted reply and the note)", len(page.Messages), err)
+		}
+	})
+}

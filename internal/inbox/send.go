@@ -2,6 +2,7 @@ package inbox
 
 import (
 	"context"
+	"io"
 	"strings"
 	"unicode/utf8"
 
@@ -50,9 +51,14 @@ func (s *Service) write(ctx context.Context, agent auth.User, convID, direction,
 	}
 	var files []StoredFile
 	for _, u := range uploads {
-		if caps.MaxAttachmentBytes > 0 && u.Size > caps.MaxAttachmentBytes {
-			s.discard(ctx, files)
-			return Message{}, problem.New(problem.TooLarge, "%s is larger than this channel accepts", cleanFilename(u.Filename))
+		if max := caps.MaxAttachmentBytes; max > 0 {
+			tooLarge := problem.New(problem.TooLarge, "%s is larger than this channel accepts (%d MB at most)", cleanFilename(u.Filename), max>>20)
+			if u.Size > max {
+				s.discard(ctx, files)
+				return Message{}, tooLarge
+			}
+			// The declared size may be unknown or wrong: the cap holds on the bytes themselves.
+			u.Body = &capReader{r: u.Body, left: max, err: tooLarge}
 		}
 		f, err := s.StoreUpload(ctx, ws, u)
 		if err != nil {
@@ -68,6 +74,16 @@ func (s *Service) write(ctx context.Context, agent auth.User, convID, direction,
 	msgID := newID()
 	now := store.Now()
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		// Checked in the transaction so a channel deleted meanwhile can't gain a
+		// reply; notes stay possible, since they never leave charla.
+		if direction == Outgoing {
+			if _, err := tx.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: conv.ChannelID}); err != nil {
+				if store.NotFound(err) == store.ErrNotFound {
+					return problem.New(problem.Conflict, "this conversation's channel was deleted: its history stays, but nothing more can be sent on it")
+				}
+				return err
+			}
+		}
 		err := tx.Q.CreateMessage(ctx, db.CreateMessageParams{ID: msgID, WorkspaceID: ws, ConversationID: convID,
 			ChannelID: conv.ChannelID, Direction: direction, SenderType: "user", SenderID: nullString(agent.ID),
 			Body: body, Status: status, CreatedAt: now})
@@ -114,4 +130,26 @@ func (s *Service) checkWindow(c Conversation) error {
 		return problem.Field("body", "the reply window closed at "+closes.Format("2006-01-02 15:04 MST")+"; send an approved template")
 	}
 	return nil
+}
+
+// capReader fails with err once more than left bytes are read.
+type capReader struct {
+	r    io.Reader
+	left int64
+	err  error
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if c.left < 0 {
+		return 0, c.err
+	}
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	c.left -= int64(n)
+	if c.left < 0 {
+		return n, c.err
+	}
+	return n, err
 }
