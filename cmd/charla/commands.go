@@ -28,7 +28,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	c.AddCommand(serveCmd(), migrateCmd(), setupCmd(), tokenCmd(), versionCmd())
+	c.AddCommand(serveCmd(), migrateCmd(), setupCmd(), tokenCmd(), versionCmd(), benchCmd())
 	return c
 }
 

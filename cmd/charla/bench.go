@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"charla/internal/bench"
+)
+
+func benchCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "bench",
+		Short: "Measure charla on this machine (load, inbox reads, start-up); see docs/benchmarks.md",
+	}
+	c.AddCommand(benchWebchatCmd(), benchInboxCmd(), benchStartupCmd())
+	return c
+}
+
+// benchRun gives a benchmark a context that Ctrl-C cancels, so its fresh
+// database is still dropped.
+func benchRun(cmd *cobra.Command, fn func(ctx context.Context) error) error {
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	return fn(ctx)
+}
+
+func benchWebchatCmd() *cobra.Command {
+	var o bench.WebchatOptions
+	c := &cobra.Command{
+		Use:   "webchat",
+		Short: "Load web chat message ingestion over HTTP and check no message is lost",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return benchRun(cmd, func(ctx context.Context) error { return bench.Webchat(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL (a fresh schema is created in it and dropped after)")
+	f.IntVar(&o.Visitors, "visitors", 1000, "visitor sessions the messages are spread over")
+	f.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to send")
+	f.IntVar(&o.Rate, "rate", 0, "messages per second (0: as fast as --concurrency allows)")
+	f.IntVar(&o.Concurrency, "concurrency", 64, "concurrent senders (HTTP connections)")
+	f.BoolVar(&o.Direct, "direct", false, "call Inbox.Receive in-process instead of HTTP (isolates storage cost)")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
+	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
+	f.BoolVar(&o.BusAgent, "bus-agent", false, "time events from a bus subscription instead of the agent UI's SSE stream (GET /events)")
+	f.BoolVar(&o.Warm, "warm", false, "send each visitor's first message before timing (measure the steady state only)")
+	f.IntVar(&o.Group, "whatif-group", 0, "what-if: commit up to N messages per transaction (implies --direct --warm)")
+	f.BoolVar(&o.Prepared, "whatif-prepared", false, "what-if, with --whatif-group: prepare statements once")
+	f.BoolVar(&o.MemoryBus, "whatif-memory-bus", false, "what-if, PostgreSQL: in-process event bus instead of LISTEN/NOTIFY")
+	f.BoolVar(&o.Mmap, "whatif-mmap", false, "what-if, SQLite: memory-mapped reads (PRAGMA mmap_size)")
+	return c
+}
+
+func benchInboxCmd() *cobra.Command {
+	var o bench.InboxOptions
+	c := &cobra.Command{
+		Use:   "inbox",
+		Short: "Seed a large inbox and time conversation lists and opening a conversation",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return benchRun(cmd, func(ctx context.Context) error { return bench.Inbox(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL (a fresh schema is created in it and dropped after)")
+	f.IntVar(&o.Conversations, "conversations", 100_000, "conversations to seed (one contact each)")
+	f.IntVar(&o.Messages, "messages", 1_000_000, "messages to seed, spread over the conversations")
+	f.IntVar(&o.Iterations, "iterations", 200, "timed calls per operation")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the timed phase to this file")
+	f.BoolVar(&o.Keep, "keep", false, "keep the seeded database afterwards (e.g. for bench startup --data-dir)")
+	return c
+}
+
+func benchStartupCmd() *cobra.Command {
+	var o bench.StartupOptions
+	c := &cobra.Command{
+		Use:   "startup",
+		Short: "Time `charla serve` until /readyz answers 200, and its idle memory",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return benchRun(cmd, func(ctx context.Context) error { return bench.Startup(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL")
+	f.StringVar(&o.DataDir, "data-dir", "", "an existing data dir (with --db for PostgreSQL) to start on; default: seed a fresh one")
+	f.StringVar(&o.Binary, "binary", "", "the charla binary to start (default: go build ./cmd/charla into a temp dir)")
+	f.IntVar(&o.Runs, "runs", 5, "start-ups to time")
+	f.DurationVar(&o.Idle, "idle", 3*time.Second, "how long to leave it idle before reading its RSS")
+	f.IntVar(&o.Conversations, "conversations", 100_000, "conversations to seed when no --data-dir is given")
+	f.IntVar(&o.Messages, "messages", 1_000_000, "messages to seed when no --data-dir is given")
+	return c
+}
