@@ -156,16 +156,16 @@ func TestResolveLinksByPhoneVariant(t *testing.T) {
 				return err
 			}
 			// A channel reports the old 8-digit form and a profile name.
-			id, err := s.Resolve(ctx, tx, "w1", "ch1", contacts.Who{ExternalID: "551187654321", Phone: "+551187654321", Name: "Duda"})
+			id, name, err := s.Resolve(ctx, tx, "w1", "ch1", contacts.Who{ExternalID: "551187654321", Phone: "+551187654321", Name: "Duda"})
 			if err != nil {
 				return err
 			}
-			if id != imported.ID {
+			if id != imported.ID || name != "Duda" {
 				t.Errorf("resolved to %s, want the imported contact %s", id, imported.ID)
 			}
-			again, err := s.Resolve(ctx, tx, "w1", "ch1", contacts.Who{ExternalID: "551187654321", Name: "Other Name"})
-			if err != nil || again != imported.ID {
-				t.Errorf("second resolve: %s %v", again, err)
+			again, name, err := s.Resolve(ctx, tx, "w1", "ch1", contacts.Who{ExternalID: "551187654321", Name: "Other Name"})
+			if err != nil || again != imported.ID || name != "Duda" {
+				t.Errorf("second resolve: %s %q %v (the first name stays)", again, name, err)
 			}
 			return nil
 		})

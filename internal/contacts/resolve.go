@@ -20,62 +20,67 @@ type Who struct {
 	Phone string
 }
 
-// Resolve returns the contact behind who on channelID, inside the caller's
-// transaction: the known identity; else a contact with the same phone (in any
-// of its variants) or email, which gets this identity linked; else a new one.
-func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID string, who Who) (string, error) {
+// Resolve returns the id and current name of the contact behind who on
+// channelID, inside the caller's transaction: the known identity; else a
+// contact with the same phone (in any of its variants) or email, which gets
+// this identity linked; else a new one.
+func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID string, who Who) (id, name string, err error) {
 	now := store.Now()
 	if ident, err := tx.Q.GetIdentity(ctx, db.GetIdentityParams{ChannelID: channelID, ExternalID: who.ExternalID}); err == nil {
-		return ident.ContactID, s.fillName(ctx, tx, ws, ident.ContactID, who.Name)
+		c, err := tx.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: ws, ID: ident.ContactID})
+		if err != nil {
+			return "", "", err
+		}
+		name, err := s.fillName(ctx, tx, c, who.Name)
+		return c.ID, name, err
 	} else if store.NotFound(err) != store.ErrNotFound {
-		return "", err
+		return "", "", err
 	}
-	contactID := ""
+	var found *db.Contact
 	if who.Phone != "" {
 		for _, v := range phone.Variants(phone.Canonical(who.Phone)) {
 			if c, err := tx.Q.GetContactByPhone(ctx, db.GetContactByPhoneParams{WorkspaceID: ws, Phone: v}); err == nil {
-				contactID = c.ID
+				found = &c
 				break
 			}
 		}
 	}
-	if contactID == "" && who.Email != "" {
+	if found == nil && who.Email != "" {
 		if c, err := tx.Q.GetContactByEmail(ctx, db.GetContactByEmailParams{WorkspaceID: ws, Email: who.Email}); err == nil {
-			contactID = c.ID
+			found = &c
 		}
 	}
-	if contactID == "" {
-		id, _ := uuid.NewV7()
-		contactID = id.String()
+	if found == nil {
+		uid, _ := uuid.NewV7()
+		id, name = uid.String(), who.Name
 		p := ""
 		if who.Phone != "" {
 			p = phone.Canonical(who.Phone)
 		}
-		err := tx.Q.CreateContact(ctx, db.CreateContactParams{ID: contactID, WorkspaceID: ws, Name: who.Name,
+		err := tx.Q.CreateContact(ctx, db.CreateContactParams{ID: id, WorkspaceID: ws, Name: who.Name,
 			Email: who.Email, Phone: p, Attributes: "{}", CreatedAt: now})
 		if err != nil {
-			return "", err
+			return "", "", err
 		}
-	} else if err := s.fillName(ctx, tx, ws, contactID, who.Name); err != nil {
-		return "", err
+	} else {
+		id = found.ID
+		if name, err = s.fillName(ctx, tx, *found, who.Name); err != nil {
+			return "", "", err
+		}
 	}
-	id, _ := uuid.NewV7()
-	err := tx.Q.CreateIdentity(ctx, db.CreateIdentityParams{ID: id.String(), WorkspaceID: ws, ContactID: contactID,
+	identID, _ := uuid.NewV7()
+	err = tx.Q.CreateIdentity(ctx, db.CreateIdentityParams{ID: identID.String(), WorkspaceID: ws, ContactID: id,
 		ChannelID: channelID, ExternalID: who.ExternalID, CreatedAt: now})
-	return contactID, err
+	return id, name, err
 }
 
-// fillName gives a nameless contact the name a channel reports (a WhatsApp profile name),
-// and never overwrites a name an agent chose.
-func (s *Service) fillName(ctx context.Context, tx *store.Tx, ws, id, name string) error {
-	if name == "" {
-		return nil
+// fillName gives a nameless contact the name a channel reports (a WhatsApp
+// profile name), never overwriting a name an agent chose; it returns the name now held.
+func (s *Service) fillName(ctx context.Context, tx *store.Tx, c db.Contact, name string) (string, error) {
+	if name == "" || c.Name != "" {
+		return c.Name, nil
 	}
-	c, err := tx.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: ws, ID: id})
-	if err != nil || c.Name != "" {
-		return err
-	}
-	_, err = tx.Q.UpdateContact(ctx, db.UpdateContactParams{WorkspaceID: ws, ID: id, Name: name, Email: c.Email,
+	_, err := tx.Q.UpdateContact(ctx, db.UpdateContactParams{WorkspaceID: c.WorkspaceID, ID: c.ID, Name: name, Email: c.Email,
 		Phone: c.Phone, Attributes: c.Attributes, UpdatedAt: store.Now()})
-	return err
+	return name, err
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -70,6 +71,13 @@ func TestReceiveReplyAndRead(t *testing.T) {
 		got, err := f.inbox.Receive(ctx, in)
 		if err != nil || got.Duplicate {
 			t.Fatalf("Receive = %+v, %v", got, err)
+		}
+		stored, err := f.inbox.Message(ctx, f.owner.WorkspaceID, got.MessageID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got.Message, stored) {
+			t.Fatalf("Receive returned\n%+v\nbut the stored message reads\n%+v", got.Message, stored)
 		}
 		again, err := f.inbox.Receive(ctx, in)
 		if err != nil || !again.Duplicate || again.MessageID != got.MessageID {

@@ -83,7 +83,8 @@ func (s *Service) List(ctx context.Context, actor auth.User, f Filter) (Conversa
 			return ConversationPage{}, err
 		}
 		a, i := q.Arg(at), q.Arg(id)
-		q.WriteString(" AND (c.last_activity_at < " + a + " OR (c.last_activity_at = " + a + " AND c.id < " + i + "))")
+		// A row-value comparison lets PostgreSQL walk the index straight to the page.
+		q.WriteString(" AND (c.last_activity_at, c.id) < (" + a + ", " + i + ")")
 	}
 	q.WriteString(" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT " + q.Arg(limit+1))
 	rows, err := s.db.R.QueryContext(ctx, q.String(), q.Args...)
@@ -182,7 +183,7 @@ func (s *Service) Messages(ctx context.Context, ws, convID, cursor string, limit
 			return MessagePage{}, err
 		}
 		a, i := q.Arg(at), q.Arg(id)
-		q.WriteString(" AND (m.created_at < " + a + " OR (m.created_at = " + a + " AND m.id < " + i + "))")
+		q.WriteString(" AND (m.created_at, m.id) < (" + a + ", " + i + ")")
 	}
 	q.WriteString(" ORDER BY m.created_at DESC, m.id DESC LIMIT " + q.Arg(limit+1))
 	msgs, err := s.queryMessages(ctx, q)

@@ -33,9 +33,11 @@ type Received struct {
 	ContactID      string
 	// Duplicate is true when the provider message id was already stored: nothing changed.
 	Duplicate bool
+	// Message is the stored message as Message would read it back (empty for a duplicate).
+	Message Message
 }
 
-// Receive stores an inbound message in one transaction: resolves the contact,
+// Receive stores an inbound message atomically: resolves the contact,
 // finds or opens the conversation, inserts the message and refreshes the
 // conversation. It returns only after the commit.
 func (s *Service) Receive(ctx context.Context, in Inbound) (Received, error) {
@@ -60,7 +62,9 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		at = now
 	}
 	var res Received
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+	// Concurrent inbound messages share one commit; the ctx given to the
+	// function is the group's, so a client hanging up can't abort the others.
+	err := s.db.TxGroup(ctx, func(ctx context.Context, tx *store.Tx) error {
 		if in.ProviderMessageID != "" {
 			m, err := tx.Q.GetMessageByProviderID(ctx, db.GetMessageByProviderIDParams{ChannelID: in.Channel.ID, ProviderMessageID: nullString(in.ProviderMessageID)})
 			if err == nil {
@@ -70,7 +74,7 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 				return err
 			}
 		}
-		contactID, err := s.contacts.Resolve(ctx, tx, ws, in.Channel.ID, in.From)
+		contactID, contactName, err := s.contacts.Resolve(ctx, tx, ws, in.Channel.ID, in.From)
 		if err != nil {
 			return err
 		}
@@ -85,7 +89,8 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
-		if err := insertFiles(ctx, tx, ws, msgID, in.Files, now); err != nil {
+		atts, err := insertFiles(ctx, tx, ws, msgID, in.Files, now)
+		if err != nil {
 			return err
 		}
 		err = tx.Q.TouchConversationInbound(ctx, db.TouchConversationInboundParams{ID: convID,
@@ -94,7 +99,11 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
-		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID}
+		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID, Message: Message{
+			ID: msgID, ConversationID: convID, ChannelID: in.Channel.ID, Direction: Incoming,
+			Sender: Sender{Type: "contact", ID: contactID, Name: contactName}, Body: in.Body, Status: Delivered,
+			Attachments: atts, ProviderMessageID: in.ProviderMessageID, CreatedAt: now,
+		}}
 		kind := EventConversationUpdated
 		if created {
 			kind = EventConversationCreated
@@ -126,15 +135,18 @@ func (s *Service) conversationFor(ctx context.Context, tx *store.Tx, ws, channel
 	return id, true, err
 }
 
-func insertFiles(ctx context.Context, tx *store.Tx, ws, msgID string, files []StoredFile, now time.Time) error {
+func insertFiles(ctx context.Context, tx *store.Tx, ws, msgID string, files []StoredFile, now time.Time) ([]Attachment, error) {
+	atts := make([]Attachment, 0, len(files))
 	for _, f := range files {
-		err := tx.Q.CreateAttachment(ctx, db.CreateAttachmentParams{ID: newID(), WorkspaceID: ws, MessageID: msgID,
+		a := Attachment{ID: newID(), Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, storageKey: f.Key}
+		err := tx.Q.CreateAttachment(ctx, db.CreateAttachmentParams{ID: a.ID, WorkspaceID: ws, MessageID: msgID,
 			Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, StorageKey: f.Key, CreatedAt: now})
 		if err != nil {
-			return err
+			return nil, err
 		}
+		atts = append(atts, a)
 	}
-	return nil
+	return atts, nil
 }
 
 func newID() string {

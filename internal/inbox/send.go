@@ -90,7 +90,7 @@ func (s *Service) write(ctx context.Context, agent auth.User, convID, direction,
 		if err != nil {
 			return err
 		}
-		if err := insertFiles(ctx, tx, ws, msgID, files, now); err != nil {
+		if _, err := insertFiles(ctx, tx, ws, msgID, files, now); err != nil {
 			return err
 		}
 		if direction == Outgoing {

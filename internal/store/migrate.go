@@ -34,7 +34,7 @@ func (d *DB) Migrate(ctx context.Context) error {
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}
-	return nil
+	return d.prepare(ctx)
 }
 
 // Migrated tells whether the schema is at the newest migration (for /readyz).

@@ -88,10 +88,5 @@ func (h *handler) postMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.recordEmail(ctx, ch.WorkspaceID, res.ContactID, v.Email)
-	m, err := h.s.Inbox.Message(ctx, ch.WorkspaceID, res.MessageID)
-	if err != nil {
-		httpx.Error(w, r, err)
-		return
-	}
-	httpx.JSON(w, http.StatusCreated, h.view(ch, token, m))
+	httpx.JSON(w, http.StatusCreated, h.view(ch, token, res.Message))
 }

@@ -21,7 +21,7 @@ type AddTeamMemberParams struct {
 }
 
 func (q *Queries) AddTeamMember(ctx context.Context, arg AddTeamMemberParams) error {
-	_, err := q.db.ExecContext(ctx, addTeamMember, arg.TeamID, arg.UserID)
+	_, err := q.exec(ctx, q.addTeamMemberStmt, addTeamMember, arg.TeamID, arg.UserID)
 	return err
 }
 
@@ -30,7 +30,7 @@ SELECT COUNT(*) FROM users WHERE workspace_id = $1 AND role = 'owner'
 `
 
 func (q *Queries) CountOwners(ctx context.Context, workspaceID string) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countOwners, workspaceID)
+	row := q.queryRow(ctx, q.countOwnersStmt, countOwners, workspaceID)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -41,7 +41,7 @@ SELECT COUNT(*) FROM workspaces
 `
 
 func (q *Queries) CountWorkspaces(ctx context.Context) (int64, error) {
-	row := q.db.QueryRowContext(ctx, countWorkspaces)
+	row := q.queryRow(ctx, q.countWorkspacesStmt, countWorkspaces)
 	var count int64
 	err := row.Scan(&count)
 	return count, err
@@ -62,7 +62,7 @@ type CreateAPITokenParams struct {
 }
 
 func (q *Queries) CreateAPIToken(ctx context.Context, arg CreateAPITokenParams) error {
-	_, err := q.db.ExecContext(ctx, createAPIToken,
+	_, err := q.exec(ctx, q.createAPITokenStmt, createAPIToken,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.UserID,
@@ -85,7 +85,7 @@ type CreateSessionParams struct {
 }
 
 func (q *Queries) CreateSession(ctx context.Context, arg CreateSessionParams) error {
-	_, err := q.db.ExecContext(ctx, createSession,
+	_, err := q.exec(ctx, q.createSessionStmt, createSession,
 		arg.TokenHash,
 		arg.UserID,
 		arg.CreatedAt,
@@ -106,7 +106,7 @@ type CreateTeamParams struct {
 }
 
 func (q *Queries) CreateTeam(ctx context.Context, arg CreateTeamParams) error {
-	_, err := q.db.ExecContext(ctx, createTeam,
+	_, err := q.exec(ctx, q.createTeamStmt, createTeam,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.Name,
@@ -131,7 +131,7 @@ type CreateUserParams struct {
 }
 
 func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) error {
-	_, err := q.db.ExecContext(ctx, createUser,
+	_, err := q.exec(ctx, q.createUserStmt, createUser,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.Email,
@@ -154,7 +154,7 @@ type CreateWorkspaceParams struct {
 }
 
 func (q *Queries) CreateWorkspace(ctx context.Context, arg CreateWorkspaceParams) error {
-	_, err := q.db.ExecContext(ctx, createWorkspace, arg.ID, arg.Name, arg.CreatedAt)
+	_, err := q.exec(ctx, q.createWorkspaceStmt, createWorkspace, arg.ID, arg.Name, arg.CreatedAt)
 	return err
 }
 
@@ -169,7 +169,7 @@ type DeleteAPITokenParams struct {
 }
 
 func (q *Queries) DeleteAPIToken(ctx context.Context, arg DeleteAPITokenParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteAPIToken, arg.WorkspaceID, arg.UserID, arg.ID)
+	result, err := q.exec(ctx, q.deleteAPITokenStmt, deleteAPIToken, arg.WorkspaceID, arg.UserID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -181,7 +181,7 @@ DELETE FROM sessions WHERE expires_at < $1
 `
 
 func (q *Queries) DeleteExpiredSessions(ctx context.Context, expiresAt time.Time) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteExpiredSessions, expiresAt)
+	result, err := q.exec(ctx, q.deleteExpiredSessionsStmt, deleteExpiredSessions, expiresAt)
 	if err != nil {
 		return 0, err
 	}
@@ -193,7 +193,7 @@ DELETE FROM sessions WHERE token_hash = $1
 `
 
 func (q *Queries) DeleteSession(ctx context.Context, tokenHash string) error {
-	_, err := q.db.ExecContext(ctx, deleteSession, tokenHash)
+	_, err := q.exec(ctx, q.deleteSessionStmt, deleteSession, tokenHash)
 	return err
 }
 
@@ -207,7 +207,7 @@ type DeleteTeamParams struct {
 }
 
 func (q *Queries) DeleteTeam(ctx context.Context, arg DeleteTeamParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteTeam, arg.WorkspaceID, arg.ID)
+	result, err := q.exec(ctx, q.deleteTeamStmt, deleteTeam, arg.WorkspaceID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -224,7 +224,7 @@ type DeleteUserParams struct {
 }
 
 func (q *Queries) DeleteUser(ctx context.Context, arg DeleteUserParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteUser, arg.WorkspaceID, arg.ID)
+	result, err := q.exec(ctx, q.deleteUserStmt, deleteUser, arg.WorkspaceID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -236,7 +236,7 @@ DELETE FROM sessions WHERE user_id = $1
 `
 
 func (q *Queries) DeleteUserSessions(ctx context.Context, userID string) error {
-	_, err := q.db.ExecContext(ctx, deleteUserSessions, userID)
+	_, err := q.exec(ctx, q.deleteUserSessionsStmt, deleteUserSessions, userID)
 	return err
 }
 
@@ -245,7 +245,7 @@ SELECT id, workspace_id, user_id, name, token_hash, created_at, last_used_at FRO
 `
 
 func (q *Queries) GetAPITokenByHash(ctx context.Context, tokenHash string) (ApiToken, error) {
-	row := q.db.QueryRowContext(ctx, getAPITokenByHash, tokenHash)
+	row := q.queryRow(ctx, q.getAPITokenByHashStmt, getAPITokenByHash, tokenHash)
 	var i ApiToken
 	err := row.Scan(
 		&i.ID,
@@ -264,7 +264,7 @@ SELECT token_hash, user_id, created_at, expires_at FROM sessions WHERE token_has
 `
 
 func (q *Queries) GetSession(ctx context.Context, tokenHash string) (Session, error) {
-	row := q.db.QueryRowContext(ctx, getSession, tokenHash)
+	row := q.queryRow(ctx, q.getSessionStmt, getSession, tokenHash)
 	var i Session
 	err := row.Scan(
 		&i.TokenHash,
@@ -285,7 +285,7 @@ type GetTeamParams struct {
 }
 
 func (q *Queries) GetTeam(ctx context.Context, arg GetTeamParams) (Team, error) {
-	row := q.db.QueryRowContext(ctx, getTeam, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getTeamStmt, getTeam, arg.WorkspaceID, arg.ID)
 	var i Team
 	err := row.Scan(
 		&i.ID,
@@ -306,7 +306,7 @@ type GetUserParams struct {
 }
 
 func (q *Queries) GetUser(ctx context.Context, arg GetUserParams) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUser, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getUserStmt, getUser, arg.WorkspaceID, arg.ID)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -326,7 +326,7 @@ SELECT id, workspace_id, email, name, password_hash, role, created_at, updated_a
 `
 
 func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserByEmail, email)
+	row := q.queryRow(ctx, q.getUserByEmailStmt, getUserByEmail, email)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -346,7 +346,7 @@ SELECT id, workspace_id, email, name, password_hash, role, created_at, updated_a
 `
 
 func (q *Queries) GetUserByID(ctx context.Context, id string) (User, error) {
-	row := q.db.QueryRowContext(ctx, getUserByID, id)
+	row := q.queryRow(ctx, q.getUserByIDStmt, getUserByID, id)
 	var i User
 	err := row.Scan(
 		&i.ID,
@@ -366,7 +366,7 @@ SELECT id, name, created_at FROM workspaces WHERE id = $1
 `
 
 func (q *Queries) GetWorkspace(ctx context.Context, id string) (Workspace, error) {
-	row := q.db.QueryRowContext(ctx, getWorkspace, id)
+	row := q.queryRow(ctx, q.getWorkspaceStmt, getWorkspace, id)
 	var i Workspace
 	err := row.Scan(&i.ID, &i.Name, &i.CreatedAt)
 	return i, err
@@ -382,7 +382,7 @@ type ListAPITokensParams struct {
 }
 
 func (q *Queries) ListAPITokens(ctx context.Context, arg ListAPITokensParams) ([]ApiToken, error) {
-	rows, err := q.db.QueryContext(ctx, listAPITokens, arg.WorkspaceID, arg.UserID)
+	rows, err := q.query(ctx, q.listAPITokensStmt, listAPITokens, arg.WorkspaceID, arg.UserID)
 	if err != nil {
 		return nil, err
 	}
@@ -418,7 +418,7 @@ WHERE team_members.team_id = $1 ORDER BY users.name, users.id
 `
 
 func (q *Queries) ListTeamMembers(ctx context.Context, teamID string) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, listTeamMembers, teamID)
+	rows, err := q.query(ctx, q.listTeamMembersStmt, listTeamMembers, teamID)
 	if err != nil {
 		return nil, err
 	}
@@ -454,7 +454,7 @@ SELECT id, workspace_id, name, created_at FROM teams WHERE workspace_id = $1 ORD
 `
 
 func (q *Queries) ListTeams(ctx context.Context, workspaceID string) ([]Team, error) {
-	rows, err := q.db.QueryContext(ctx, listTeams, workspaceID)
+	rows, err := q.query(ctx, q.listTeamsStmt, listTeams, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -486,7 +486,7 @@ SELECT id, workspace_id, email, name, password_hash, role, created_at, updated_a
 `
 
 func (q *Queries) ListUsers(ctx context.Context, workspaceID string) ([]User, error) {
-	rows, err := q.db.QueryContext(ctx, listUsers, workspaceID)
+	rows, err := q.query(ctx, q.listUsersStmt, listUsers, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -527,7 +527,7 @@ type RemoveTeamMemberParams struct {
 }
 
 func (q *Queries) RemoveTeamMember(ctx context.Context, arg RemoveTeamMemberParams) error {
-	_, err := q.db.ExecContext(ctx, removeTeamMember, arg.TeamID, arg.UserID)
+	_, err := q.exec(ctx, q.removeTeamMemberStmt, removeTeamMember, arg.TeamID, arg.UserID)
 	return err
 }
 
@@ -542,7 +542,7 @@ type RenameTeamParams struct {
 }
 
 func (q *Queries) RenameTeam(ctx context.Context, arg RenameTeamParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, renameTeam, arg.WorkspaceID, arg.ID, arg.Name)
+	result, err := q.exec(ctx, q.renameTeamStmt, renameTeam, arg.WorkspaceID, arg.ID, arg.Name)
 	if err != nil {
 		return 0, err
 	}
@@ -559,7 +559,7 @@ type TouchAPITokenParams struct {
 }
 
 func (q *Queries) TouchAPIToken(ctx context.Context, arg TouchAPITokenParams) error {
-	_, err := q.db.ExecContext(ctx, touchAPIToken, arg.ID, arg.LastUsedAt)
+	_, err := q.exec(ctx, q.touchAPITokenStmt, touchAPIToken, arg.ID, arg.LastUsedAt)
 	return err
 }
 
@@ -576,7 +576,7 @@ type UpdateUserParams struct {
 }
 
 func (q *Queries) UpdateUser(ctx context.Context, arg UpdateUserParams) error {
-	_, err := q.db.ExecContext(ctx, updateUser,
+	_, err := q.exec(ctx, q.updateUserStmt, updateUser,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.Name,
@@ -597,6 +597,6 @@ type UpdateUserPasswordParams struct {
 }
 
 func (q *Queries) UpdateUserPassword(ctx context.Context, arg UpdateUserPasswordParams) error {
-	_, err := q.db.ExecContext(ctx, updateUserPassword, arg.ID, arg.PasswordHash, arg.UpdatedAt)
+	_, err := q.exec(ctx, q.updateUserPasswordStmt, updateUserPassword, arg.ID, arg.PasswordHash, arg.UpdatedAt)
 	return err
 }

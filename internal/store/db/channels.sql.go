@@ -27,7 +27,7 @@ type CreateChannelParams struct {
 }
 
 func (q *Queries) CreateChannel(ctx context.Context, arg CreateChannelParams) error {
-	_, err := q.db.ExecContext(ctx, createChannel,
+	_, err := q.exec(ctx, q.createChannelStmt, createChannel,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.Type,
@@ -51,7 +51,7 @@ type DeleteChannelParams struct {
 }
 
 func (q *Queries) DeleteChannel(ctx context.Context, arg DeleteChannelParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteChannel, arg.WorkspaceID, arg.ID, arg.DeletedAt)
+	result, err := q.exec(ctx, q.deleteChannelStmt, deleteChannel, arg.WorkspaceID, arg.ID, arg.DeletedAt)
 	if err != nil {
 		return 0, err
 	}
@@ -68,7 +68,7 @@ type GetChannelParams struct {
 }
 
 func (q *Queries) GetChannel(ctx context.Context, arg GetChannelParams) (Channel, error) {
-	row := q.db.QueryRowContext(ctx, getChannel, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getChannelStmt, getChannel, arg.WorkspaceID, arg.ID)
 	var i Channel
 	err := row.Scan(
 		&i.ID,
@@ -90,7 +90,7 @@ SELECT id, workspace_id, type, name, settings, secrets, created_at, updated_at, 
 
 // For webhooks and the widget, which name a channel before any workspace is known.
 func (q *Queries) GetChannelByID(ctx context.Context, id string) (Channel, error) {
-	row := q.db.QueryRowContext(ctx, getChannelByID, id)
+	row := q.queryRow(ctx, q.getChannelByIDStmt, getChannelByID, id)
 	var i Channel
 	err := row.Scan(
 		&i.ID,
@@ -111,7 +111,7 @@ SELECT id, workspace_id, type, name, settings, secrets, created_at, updated_at, 
 `
 
 func (q *Queries) ListChannels(ctx context.Context, workspaceID string) ([]Channel, error) {
-	rows, err := q.db.QueryContext(ctx, listChannels, workspaceID)
+	rows, err := q.query(ctx, q.listChannelsStmt, listChannels, workspaceID)
 	if err != nil {
 		return nil, err
 	}
@@ -158,7 +158,7 @@ type UpdateChannelParams struct {
 }
 
 func (q *Queries) UpdateChannel(ctx context.Context, arg UpdateChannelParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateChannel,
+	result, err := q.exec(ctx, q.updateChannelStmt, updateChannel,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.Name,

@@ -21,7 +21,7 @@ type AddContactTagParams struct {
 }
 
 func (q *Queries) AddContactTag(ctx context.Context, arg AddContactTagParams) error {
-	_, err := q.db.ExecContext(ctx, addContactTag, arg.ContactID, arg.WorkspaceID, arg.Tag)
+	_, err := q.exec(ctx, q.addContactTagStmt, addContactTag, arg.ContactID, arg.WorkspaceID, arg.Tag)
 	return err
 }
 
@@ -41,7 +41,7 @@ type CreateContactParams struct {
 }
 
 func (q *Queries) CreateContact(ctx context.Context, arg CreateContactParams) error {
-	_, err := q.db.ExecContext(ctx, createContact,
+	_, err := q.exec(ctx, q.createContactStmt, createContact,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.Name,
@@ -68,7 +68,7 @@ type CreateIdentityParams struct {
 }
 
 func (q *Queries) CreateIdentity(ctx context.Context, arg CreateIdentityParams) error {
-	_, err := q.db.ExecContext(ctx, createIdentity,
+	_, err := q.exec(ctx, q.createIdentityStmt, createIdentity,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.ContactID,
@@ -89,7 +89,7 @@ type DeleteContactParams struct {
 }
 
 func (q *Queries) DeleteContact(ctx context.Context, arg DeleteContactParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, deleteContact, arg.WorkspaceID, arg.ID)
+	result, err := q.exec(ctx, q.deleteContactStmt, deleteContact, arg.WorkspaceID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -106,7 +106,7 @@ type GetContactParams struct {
 }
 
 func (q *Queries) GetContact(ctx context.Context, arg GetContactParams) (Contact, error) {
-	row := q.db.QueryRowContext(ctx, getContact, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getContactStmt, getContact, arg.WorkspaceID, arg.ID)
 	var i Contact
 	err := row.Scan(
 		&i.ID,
@@ -131,7 +131,7 @@ type GetContactByEmailParams struct {
 }
 
 func (q *Queries) GetContactByEmail(ctx context.Context, arg GetContactByEmailParams) (Contact, error) {
-	row := q.db.QueryRowContext(ctx, getContactByEmail, arg.WorkspaceID, arg.Email)
+	row := q.queryRow(ctx, q.getContactByEmailStmt, getContactByEmail, arg.WorkspaceID, arg.Email)
 	var i Contact
 	err := row.Scan(
 		&i.ID,
@@ -156,7 +156,7 @@ type GetContactByPhoneParams struct {
 }
 
 func (q *Queries) GetContactByPhone(ctx context.Context, arg GetContactByPhoneParams) (Contact, error) {
-	row := q.db.QueryRowContext(ctx, getContactByPhone, arg.WorkspaceID, arg.Phone)
+	row := q.queryRow(ctx, q.getContactByPhoneStmt, getContactByPhone, arg.WorkspaceID, arg.Phone)
 	var i Contact
 	err := row.Scan(
 		&i.ID,
@@ -181,7 +181,7 @@ type GetIdentityParams struct {
 }
 
 func (q *Queries) GetIdentity(ctx context.Context, arg GetIdentityParams) (ContactIdentity, error) {
-	row := q.db.QueryRowContext(ctx, getIdentity, arg.ChannelID, arg.ExternalID)
+	row := q.queryRow(ctx, q.getIdentityStmt, getIdentity, arg.ChannelID, arg.ExternalID)
 	var i ContactIdentity
 	err := row.Scan(
 		&i.ID,
@@ -199,7 +199,7 @@ SELECT id, workspace_id, contact_id, channel_id, external_id, created_at FROM co
 `
 
 func (q *Queries) ListContactIdentities(ctx context.Context, contactID string) ([]ContactIdentity, error) {
-	rows, err := q.db.QueryContext(ctx, listContactIdentities, contactID)
+	rows, err := q.query(ctx, q.listContactIdentitiesStmt, listContactIdentities, contactID)
 	if err != nil {
 		return nil, err
 	}
@@ -233,7 +233,7 @@ SELECT tag FROM contact_tags WHERE contact_id = $1 ORDER BY tag
 `
 
 func (q *Queries) ListContactTags(ctx context.Context, contactID string) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, listContactTags, contactID)
+	rows, err := q.query(ctx, q.listContactTagsStmt, listContactTags, contactID)
 	if err != nil {
 		return nil, err
 	}
@@ -265,7 +265,7 @@ type RemoveContactTagParams struct {
 }
 
 func (q *Queries) RemoveContactTag(ctx context.Context, arg RemoveContactTagParams) error {
-	_, err := q.db.ExecContext(ctx, removeContactTag, arg.ContactID, arg.Tag)
+	_, err := q.exec(ctx, q.removeContactTagStmt, removeContactTag, arg.ContactID, arg.Tag)
 	return err
 }
 
@@ -285,7 +285,7 @@ type UpdateContactParams struct {
 }
 
 func (q *Queries) UpdateContact(ctx context.Context, arg UpdateContactParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, updateContact,
+	result, err := q.exec(ctx, q.updateContactStmt, updateContact,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.Name,

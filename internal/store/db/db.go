@@ -7,6 +7,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"fmt"
 )
 
 type DBTX interface {
@@ -20,12 +21,788 @@ func New(db DBTX) *Queries {
 	return &Queries{db: db}
 }
 
+func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
+	q := Queries{db: db}
+	var err error
+	if q.addContactTagStmt, err = db.PrepareContext(ctx, addContactTag); err != nil {
+		return nil, fmt.Errorf("error preparing query AddContactTag: %w", err)
+	}
+	if q.addTeamMemberStmt, err = db.PrepareContext(ctx, addTeamMember); err != nil {
+		return nil, fmt.Errorf("error preparing query AddTeamMember: %w", err)
+	}
+	if q.countOwnersStmt, err = db.PrepareContext(ctx, countOwners); err != nil {
+		return nil, fmt.Errorf("error preparing query CountOwners: %w", err)
+	}
+	if q.countWorkspacesStmt, err = db.PrepareContext(ctx, countWorkspaces); err != nil {
+		return nil, fmt.Errorf("error preparing query CountWorkspaces: %w", err)
+	}
+	if q.createAPITokenStmt, err = db.PrepareContext(ctx, createAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateAPIToken: %w", err)
+	}
+	if q.createAttachmentStmt, err = db.PrepareContext(ctx, createAttachment); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateAttachment: %w", err)
+	}
+	if q.createChannelStmt, err = db.PrepareContext(ctx, createChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateChannel: %w", err)
+	}
+	if q.createContactStmt, err = db.PrepareContext(ctx, createContact); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateContact: %w", err)
+	}
+	if q.createConversationStmt, err = db.PrepareContext(ctx, createConversation); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateConversation: %w", err)
+	}
+	if q.createIdentityStmt, err = db.PrepareContext(ctx, createIdentity); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateIdentity: %w", err)
+	}
+	if q.createMessageStmt, err = db.PrepareContext(ctx, createMessage); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateMessage: %w", err)
+	}
+	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
+	}
+	if q.createTeamStmt, err = db.PrepareContext(ctx, createTeam); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateTeam: %w", err)
+	}
+	if q.createUserStmt, err = db.PrepareContext(ctx, createUser); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateUser: %w", err)
+	}
+	if q.createWorkspaceStmt, err = db.PrepareContext(ctx, createWorkspace); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateWorkspace: %w", err)
+	}
+	if q.deleteAPITokenStmt, err = db.PrepareContext(ctx, deleteAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteAPIToken: %w", err)
+	}
+	if q.deleteChannelStmt, err = db.PrepareContext(ctx, deleteChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteChannel: %w", err)
+	}
+	if q.deleteContactStmt, err = db.PrepareContext(ctx, deleteContact); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteContact: %w", err)
+	}
+	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
+	}
+	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
+	}
+	if q.deleteTeamStmt, err = db.PrepareContext(ctx, deleteTeam); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteTeam: %w", err)
+	}
+	if q.deleteUserStmt, err = db.PrepareContext(ctx, deleteUser); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUser: %w", err)
+	}
+	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
+	}
+	if q.getAPITokenByHashStmt, err = db.PrepareContext(ctx, getAPITokenByHash); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAPITokenByHash: %w", err)
+	}
+	if q.getAttachmentStmt, err = db.PrepareContext(ctx, getAttachment); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAttachment: %w", err)
+	}
+	if q.getChannelStmt, err = db.PrepareContext(ctx, getChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChannel: %w", err)
+	}
+	if q.getChannelByIDStmt, err = db.PrepareContext(ctx, getChannelByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChannelByID: %w", err)
+	}
+	if q.getContactStmt, err = db.PrepareContext(ctx, getContact); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContact: %w", err)
+	}
+	if q.getContactByEmailStmt, err = db.PrepareContext(ctx, getContactByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContactByEmail: %w", err)
+	}
+	if q.getContactByPhoneStmt, err = db.PrepareContext(ctx, getContactByPhone); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContactByPhone: %w", err)
+	}
+	if q.getConversationStmt, err = db.PrepareContext(ctx, getConversation); err != nil {
+		return nil, fmt.Errorf("error preparing query GetConversation: %w", err)
+	}
+	if q.getConversationByIDStmt, err = db.PrepareContext(ctx, getConversationByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetConversationByID: %w", err)
+	}
+	if q.getIdentityStmt, err = db.PrepareContext(ctx, getIdentity); err != nil {
+		return nil, fmt.Errorf("error preparing query GetIdentity: %w", err)
+	}
+	if q.getMessageStmt, err = db.PrepareContext(ctx, getMessage); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMessage: %w", err)
+	}
+	if q.getMessageByProviderIDStmt, err = db.PrepareContext(ctx, getMessageByProviderID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMessageByProviderID: %w", err)
+	}
+	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
+	}
+	if q.getTeamStmt, err = db.PrepareContext(ctx, getTeam); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTeam: %w", err)
+	}
+	if q.getUserStmt, err = db.PrepareContext(ctx, getUser); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUser: %w", err)
+	}
+	if q.getUserByEmailStmt, err = db.PrepareContext(ctx, getUserByEmail); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserByEmail: %w", err)
+	}
+	if q.getUserByIDStmt, err = db.PrepareContext(ctx, getUserByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetUserByID: %w", err)
+	}
+	if q.getWorkspaceStmt, err = db.PrepareContext(ctx, getWorkspace); err != nil {
+		return nil, fmt.Errorf("error preparing query GetWorkspace: %w", err)
+	}
+	if q.latestConversationStmt, err = db.PrepareContext(ctx, latestConversation); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestConversation: %w", err)
+	}
+	if q.listAPITokensStmt, err = db.PrepareContext(ctx, listAPITokens); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAPITokens: %w", err)
+	}
+	if q.listAttachmentsForMessageStmt, err = db.PrepareContext(ctx, listAttachmentsForMessage); err != nil {
+		return nil, fmt.Errorf("error preparing query ListAttachmentsForMessage: %w", err)
+	}
+	if q.listChannelsStmt, err = db.PrepareContext(ctx, listChannels); err != nil {
+		return nil, fmt.Errorf("error preparing query ListChannels: %w", err)
+	}
+	if q.listContactIdentitiesStmt, err = db.PrepareContext(ctx, listContactIdentities); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContactIdentities: %w", err)
+	}
+	if q.listContactTagsStmt, err = db.PrepareContext(ctx, listContactTags); err != nil {
+		return nil, fmt.Errorf("error preparing query ListContactTags: %w", err)
+	}
+	if q.listMessagesStmt, err = db.PrepareContext(ctx, listMessages); err != nil {
+		return nil, fmt.Errorf("error preparing query ListMessages: %w", err)
+	}
+	if q.listMessagesBeforeStmt, err = db.PrepareContext(ctx, listMessagesBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query ListMessagesBefore: %w", err)
+	}
+	if q.listTeamMembersStmt, err = db.PrepareContext(ctx, listTeamMembers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTeamMembers: %w", err)
+	}
+	if q.listTeamsStmt, err = db.PrepareContext(ctx, listTeams); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTeams: %w", err)
+	}
+	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
+		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
+	}
+	if q.markConversationReadStmt, err = db.PrepareContext(ctx, markConversationRead); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkConversationRead: %w", err)
+	}
+	if q.markOutgoingReadStmt, err = db.PrepareContext(ctx, markOutgoingRead); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkOutgoingRead: %w", err)
+	}
+	if q.removeContactTagStmt, err = db.PrepareContext(ctx, removeContactTag); err != nil {
+		return nil, fmt.Errorf("error preparing query RemoveContactTag: %w", err)
+	}
+	if q.removeTeamMemberStmt, err = db.PrepareContext(ctx, removeTeamMember); err != nil {
+		return nil, fmt.Errorf("error preparing query RemoveTeamMember: %w", err)
+	}
+	if q.renameTeamStmt, err = db.PrepareContext(ctx, renameTeam); err != nil {
+		return nil, fmt.Errorf("error preparing query RenameTeam: %w", err)
+	}
+	if q.setConversationAssignmentStmt, err = db.PrepareContext(ctx, setConversationAssignment); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConversationAssignment: %w", err)
+	}
+	if q.setConversationBotPausedStmt, err = db.PrepareContext(ctx, setConversationBotPaused); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConversationBotPaused: %w", err)
+	}
+	if q.setConversationStatusStmt, err = db.PrepareContext(ctx, setConversationStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConversationStatus: %w", err)
+	}
+	if q.setMessageProviderIDStmt, err = db.PrepareContext(ctx, setMessageProviderID); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMessageProviderID: %w", err)
+	}
+	if q.setMessageStatusStmt, err = db.PrepareContext(ctx, setMessageStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMessageStatus: %w", err)
+	}
+	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
+	}
+	if q.touchConversationInboundStmt, err = db.PrepareContext(ctx, touchConversationInbound); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchConversationInbound: %w", err)
+	}
+	if q.touchConversationOutboundStmt, err = db.PrepareContext(ctx, touchConversationOutbound); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchConversationOutbound: %w", err)
+	}
+	if q.updateChannelStmt, err = db.PrepareContext(ctx, updateChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateChannel: %w", err)
+	}
+	if q.updateContactStmt, err = db.PrepareContext(ctx, updateContact); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateContact: %w", err)
+	}
+	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
+	}
+	if q.updateUserPasswordStmt, err = db.PrepareContext(ctx, updateUserPassword); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateUserPassword: %w", err)
+	}
+	if q.visitorAttachmentStmt, err = db.PrepareContext(ctx, visitorAttachment); err != nil {
+		return nil, fmt.Errorf("error preparing query VisitorAttachment: %w", err)
+	}
+	if q.visitorConversationStmt, err = db.PrepareContext(ctx, visitorConversation); err != nil {
+		return nil, fmt.Errorf("error preparing query VisitorConversation: %w", err)
+	}
+	if q.visitorMessagesStmt, err = db.PrepareContext(ctx, visitorMessages); err != nil {
+		return nil, fmt.Errorf("error preparing query VisitorMessages: %w", err)
+	}
+	if q.visitorMessagesBeforeStmt, err = db.PrepareContext(ctx, visitorMessagesBefore); err != nil {
+		return nil, fmt.Errorf("error preparing query VisitorMessagesBefore: %w", err)
+	}
+	return &q, nil
+}
+
+func (q *Queries) Close() error {
+	var err error
+	if q.addContactTagStmt != nil {
+		if cerr := q.addContactTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addContactTagStmt: %w", cerr)
+		}
+	}
+	if q.addTeamMemberStmt != nil {
+		if cerr := q.addTeamMemberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing addTeamMemberStmt: %w", cerr)
+		}
+	}
+	if q.countOwnersStmt != nil {
+		if cerr := q.countOwnersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countOwnersStmt: %w", cerr)
+		}
+	}
+	if q.countWorkspacesStmt != nil {
+		if cerr := q.countWorkspacesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countWorkspacesStmt: %w", cerr)
+		}
+	}
+	if q.createAPITokenStmt != nil {
+		if cerr := q.createAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.createAttachmentStmt != nil {
+		if cerr := q.createAttachmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createAttachmentStmt: %w", cerr)
+		}
+	}
+	if q.createChannelStmt != nil {
+		if cerr := q.createChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createChannelStmt: %w", cerr)
+		}
+	}
+	if q.createContactStmt != nil {
+		if cerr := q.createContactStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createContactStmt: %w", cerr)
+		}
+	}
+	if q.createConversationStmt != nil {
+		if cerr := q.createConversationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createConversationStmt: %w", cerr)
+		}
+	}
+	if q.createIdentityStmt != nil {
+		if cerr := q.createIdentityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createIdentityStmt: %w", cerr)
+		}
+	}
+	if q.createMessageStmt != nil {
+		if cerr := q.createMessageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createMessageStmt: %w", cerr)
+		}
+	}
+	if q.createSessionStmt != nil {
+		if cerr := q.createSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSessionStmt: %w", cerr)
+		}
+	}
+	if q.createTeamStmt != nil {
+		if cerr := q.createTeamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createTeamStmt: %w", cerr)
+		}
+	}
+	if q.createUserStmt != nil {
+		if cerr := q.createUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createUserStmt: %w", cerr)
+		}
+	}
+	if q.createWorkspaceStmt != nil {
+		if cerr := q.createWorkspaceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createWorkspaceStmt: %w", cerr)
+		}
+	}
+	if q.deleteAPITokenStmt != nil {
+		if cerr := q.deleteAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.deleteChannelStmt != nil {
+		if cerr := q.deleteChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteChannelStmt: %w", cerr)
+		}
+	}
+	if q.deleteContactStmt != nil {
+		if cerr := q.deleteContactStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteContactStmt: %w", cerr)
+		}
+	}
+	if q.deleteExpiredSessionsStmt != nil {
+		if cerr := q.deleteExpiredSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteExpiredSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteSessionStmt != nil {
+		if cerr := q.deleteSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSessionStmt: %w", cerr)
+		}
+	}
+	if q.deleteTeamStmt != nil {
+		if cerr := q.deleteTeamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteTeamStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserStmt != nil {
+		if cerr := q.deleteUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserStmt: %w", cerr)
+		}
+	}
+	if q.deleteUserSessionsStmt != nil {
+		if cerr := q.deleteUserSessionsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
+		}
+	}
+	if q.getAPITokenByHashStmt != nil {
+		if cerr := q.getAPITokenByHashStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAPITokenByHashStmt: %w", cerr)
+		}
+	}
+	if q.getAttachmentStmt != nil {
+		if cerr := q.getAttachmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAttachmentStmt: %w", cerr)
+		}
+	}
+	if q.getChannelStmt != nil {
+		if cerr := q.getChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChannelStmt: %w", cerr)
+		}
+	}
+	if q.getChannelByIDStmt != nil {
+		if cerr := q.getChannelByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChannelByIDStmt: %w", cerr)
+		}
+	}
+	if q.getContactStmt != nil {
+		if cerr := q.getContactStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContactStmt: %w", cerr)
+		}
+	}
+	if q.getContactByEmailStmt != nil {
+		if cerr := q.getContactByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContactByEmailStmt: %w", cerr)
+		}
+	}
+	if q.getContactByPhoneStmt != nil {
+		if cerr := q.getContactByPhoneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContactByPhoneStmt: %w", cerr)
+		}
+	}
+	if q.getConversationStmt != nil {
+		if cerr := q.getConversationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getConversationStmt: %w", cerr)
+		}
+	}
+	if q.getConversationByIDStmt != nil {
+		if cerr := q.getConversationByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getConversationByIDStmt: %w", cerr)
+		}
+	}
+	if q.getIdentityStmt != nil {
+		if cerr := q.getIdentityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getIdentityStmt: %w", cerr)
+		}
+	}
+	if q.getMessageStmt != nil {
+		if cerr := q.getMessageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMessageStmt: %w", cerr)
+		}
+	}
+	if q.getMessageByProviderIDStmt != nil {
+		if cerr := q.getMessageByProviderIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMessageByProviderIDStmt: %w", cerr)
+		}
+	}
+	if q.getSessionStmt != nil {
+		if cerr := q.getSessionStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
+		}
+	}
+	if q.getTeamStmt != nil {
+		if cerr := q.getTeamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTeamStmt: %w", cerr)
+		}
+	}
+	if q.getUserStmt != nil {
+		if cerr := q.getUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserStmt: %w", cerr)
+		}
+	}
+	if q.getUserByEmailStmt != nil {
+		if cerr := q.getUserByEmailStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserByEmailStmt: %w", cerr)
+		}
+	}
+	if q.getUserByIDStmt != nil {
+		if cerr := q.getUserByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getUserByIDStmt: %w", cerr)
+		}
+	}
+	if q.getWorkspaceStmt != nil {
+		if cerr := q.getWorkspaceStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getWorkspaceStmt: %w", cerr)
+		}
+	}
+	if q.latestConversationStmt != nil {
+		if cerr := q.latestConversationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestConversationStmt: %w", cerr)
+		}
+	}
+	if q.listAPITokensStmt != nil {
+		if cerr := q.listAPITokensStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAPITokensStmt: %w", cerr)
+		}
+	}
+	if q.listAttachmentsForMessageStmt != nil {
+		if cerr := q.listAttachmentsForMessageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listAttachmentsForMessageStmt: %w", cerr)
+		}
+	}
+	if q.listChannelsStmt != nil {
+		if cerr := q.listChannelsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listChannelsStmt: %w", cerr)
+		}
+	}
+	if q.listContactIdentitiesStmt != nil {
+		if cerr := q.listContactIdentitiesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContactIdentitiesStmt: %w", cerr)
+		}
+	}
+	if q.listContactTagsStmt != nil {
+		if cerr := q.listContactTagsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listContactTagsStmt: %w", cerr)
+		}
+	}
+	if q.listMessagesStmt != nil {
+		if cerr := q.listMessagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listMessagesStmt: %w", cerr)
+		}
+	}
+	if q.listMessagesBeforeStmt != nil {
+		if cerr := q.listMessagesBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listMessagesBeforeStmt: %w", cerr)
+		}
+	}
+	if q.listTeamMembersStmt != nil {
+		if cerr := q.listTeamMembersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTeamMembersStmt: %w", cerr)
+		}
+	}
+	if q.listTeamsStmt != nil {
+		if cerr := q.listTeamsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTeamsStmt: %w", cerr)
+		}
+	}
+	if q.listUsersStmt != nil {
+		if cerr := q.listUsersStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listUsersStmt: %w", cerr)
+		}
+	}
+	if q.markConversationReadStmt != nil {
+		if cerr := q.markConversationReadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markConversationReadStmt: %w", cerr)
+		}
+	}
+	if q.markOutgoingReadStmt != nil {
+		if cerr := q.markOutgoingReadStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markOutgoingReadStmt: %w", cerr)
+		}
+	}
+	if q.removeContactTagStmt != nil {
+		if cerr := q.removeContactTagStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing removeContactTagStmt: %w", cerr)
+		}
+	}
+	if q.removeTeamMemberStmt != nil {
+		if cerr := q.removeTeamMemberStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing removeTeamMemberStmt: %w", cerr)
+		}
+	}
+	if q.renameTeamStmt != nil {
+		if cerr := q.renameTeamStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing renameTeamStmt: %w", cerr)
+		}
+	}
+	if q.setConversationAssignmentStmt != nil {
+		if cerr := q.setConversationAssignmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConversationAssignmentStmt: %w", cerr)
+		}
+	}
+	if q.setConversationBotPausedStmt != nil {
+		if cerr := q.setConversationBotPausedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConversationBotPausedStmt: %w", cerr)
+		}
+	}
+	if q.setConversationStatusStmt != nil {
+		if cerr := q.setConversationStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConversationStatusStmt: %w", cerr)
+		}
+	}
+	if q.setMessageProviderIDStmt != nil {
+		if cerr := q.setMessageProviderIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMessageProviderIDStmt: %w", cerr)
+		}
+	}
+	if q.setMessageStatusStmt != nil {
+		if cerr := q.setMessageStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMessageStatusStmt: %w", cerr)
+		}
+	}
+	if q.touchAPITokenStmt != nil {
+		if cerr := q.touchAPITokenStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.touchConversationInboundStmt != nil {
+		if cerr := q.touchConversationInboundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchConversationInboundStmt: %w", cerr)
+		}
+	}
+	if q.touchConversationOutboundStmt != nil {
+		if cerr := q.touchConversationOutboundStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchConversationOutboundStmt: %w", cerr)
+		}
+	}
+	if q.updateChannelStmt != nil {
+		if cerr := q.updateChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateChannelStmt: %w", cerr)
+		}
+	}
+	if q.updateContactStmt != nil {
+		if cerr := q.updateContactStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateContactStmt: %w", cerr)
+		}
+	}
+	if q.updateUserStmt != nil {
+		if cerr := q.updateUserStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
+		}
+	}
+	if q.updateUserPasswordStmt != nil {
+		if cerr := q.updateUserPasswordStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateUserPasswordStmt: %w", cerr)
+		}
+	}
+	if q.visitorAttachmentStmt != nil {
+		if cerr := q.visitorAttachmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing visitorAttachmentStmt: %w", cerr)
+		}
+	}
+	if q.visitorConversationStmt != nil {
+		if cerr := q.visitorConversationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing visitorConversationStmt: %w", cerr)
+		}
+	}
+	if q.visitorMessagesStmt != nil {
+		if cerr := q.visitorMessagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing visitorMessagesStmt: %w", cerr)
+		}
+	}
+	if q.visitorMessagesBeforeStmt != nil {
+		if cerr := q.visitorMessagesBeforeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing visitorMessagesBeforeStmt: %w", cerr)
+		}
+	}
+	return err
+}
+
+func (q *Queries) exec(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (sql.Result, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).ExecContext(ctx, args...)
+	case stmt != nil:
+		return stmt.ExecContext(ctx, args...)
+	default:
+		return q.db.ExecContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) query(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) (*sql.Rows, error) {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryContext(ctx, args...)
+	default:
+		return q.db.QueryContext(ctx, query, args...)
+	}
+}
+
+func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, args ...interface{}) *sql.Row {
+	switch {
+	case stmt != nil && q.tx != nil:
+		return q.tx.StmtContext(ctx, stmt).QueryRowContext(ctx, args...)
+	case stmt != nil:
+		return stmt.QueryRowContext(ctx, args...)
+	default:
+		return q.db.QueryRowContext(ctx, query, args...)
+	}
+}
+
 type Queries struct {
-	db DBTX
+	db                            DBTX
+	tx                            *sql.Tx
+	addContactTagStmt             *sql.Stmt
+	addTeamMemberStmt             *sql.Stmt
+	countOwnersStmt               *sql.Stmt
+	countWorkspacesStmt           *sql.Stmt
+	createAPITokenStmt            *sql.Stmt
+	createAttachmentStmt          *sql.Stmt
+	createChannelStmt             *sql.Stmt
+	createContactStmt             *sql.Stmt
+	createConversationStmt        *sql.Stmt
+	createIdentityStmt            *sql.Stmt
+	createMessageStmt             *sql.Stmt
+	createSessionStmt             *sql.Stmt
+	createTeamStmt                *sql.Stmt
+	createUserStmt                *sql.Stmt
+	createWorkspaceStmt           *sql.Stmt
+	deleteAPITokenStmt            *sql.Stmt
+	deleteChannelStmt             *sql.Stmt
+	deleteContactStmt             *sql.Stmt
+	deleteExpiredSessionsStmt     *sql.Stmt
+	deleteSessionStmt             *sql.Stmt
+	deleteTeamStmt                *sql.Stmt
+	deleteUserStmt                *sql.Stmt
+	deleteUserSessionsStmt        *sql.Stmt
+	getAPITokenByHashStmt         *sql.Stmt
+	getAttachmentStmt             *sql.Stmt
+	getChannelStmt                *sql.Stmt
+	getChannelByIDStmt            *sql.Stmt
+	getContactStmt                *sql.Stmt
+	getContactByEmailStmt         *sql.Stmt
+	getContactByPhoneStmt         *sql.Stmt
+	getConversationStmt           *sql.Stmt
+	getConversationByIDStmt       *sql.Stmt
+	getIdentityStmt               *sql.Stmt
+	getMessageStmt                *sql.Stmt
+	getMessageByProviderIDStmt    *sql.Stmt
+	getSessionStmt                *sql.Stmt
+	getTeamStmt                   *sql.Stmt
+	getUserStmt                   *sql.Stmt
+	getUserByEmailStmt            *sql.Stmt
+	getUserByIDStmt               *sql.Stmt
+	getWorkspaceStmt              *sql.Stmt
+	latestConversationStmt        *sql.Stmt
+	listAPITokensStmt             *sql.Stmt
+	listAttachmentsForMessageStmt *sql.Stmt
+	listChannelsStmt              *sql.Stmt
+	listContactIdentitiesStmt     *sql.Stmt
+	listContactTagsStmt           *sql.Stmt
+	listMessagesStmt              *sql.Stmt
+	listMessagesBeforeStmt        *sql.Stmt
+	listTeamMembersStmt           *sql.Stmt
+	listTeamsStmt                 *sql.Stmt
+	listUsersStmt                 *sql.Stmt
+	markConversationReadStmt      *sql.Stmt
+	markOutgoingReadStmt          *sql.Stmt
+	removeContactTagStmt          *sql.Stmt
+	removeTeamMemberStmt          *sql.Stmt
+	renameTeamStmt                *sql.Stmt
+	setConversationAssignmentStmt *sql.Stmt
+	setConversationBotPausedStmt  *sql.Stmt
+	setConversationStatusStmt     *sql.Stmt
+	setMessageProviderIDStmt      *sql.Stmt
+	setMessageStatusStmt          *sql.Stmt
+	touchAPITokenStmt             *sql.Stmt
+	touchConversationInboundStmt  *sql.Stmt
+	touchConversationOutboundStmt *sql.Stmt
+	updateChannelStmt             *sql.Stmt
+	updateContactStmt             *sql.Stmt
+	updateUserStmt                *sql.Stmt
+	updateUserPasswordStmt        *sql.Stmt
+	visitorAttachmentStmt         *sql.Stmt
+	visitorConversationStmt       *sql.Stmt
+	visitorMessagesStmt           *sql.Stmt
+	visitorMessagesBeforeStmt     *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db: tx,
+		db:                            tx,
+		tx:                            tx,
+		addContactTagStmt:             q.addContactTagStmt,
+		addTeamMemberStmt:             q.addTeamMemberStmt,
+		countOwnersStmt:               q.countOwnersStmt,
+		countWorkspacesStmt:           q.countWorkspacesStmt,
+		createAPITokenStmt:            q.createAPITokenStmt,
+		createAttachmentStmt:          q.createAttachmentStmt,
+		createChannelStmt:             q.createChannelStmt,
+		createContactStmt:             q.createContactStmt,
+		createConversationStmt:        q.createConversationStmt,
+		createIdentityStmt:            q.createIdentityStmt,
+		createMessageStmt:             q.createMessageStmt,
+		createSessionStmt:             q.createSessionStmt,
+		createTeamStmt:                q.createTeamStmt,
+		createUserStmt:                q.createUserStmt,
+		createWorkspaceStmt:           q.createWorkspaceStmt,
+		deleteAPITokenStmt:            q.deleteAPITokenStmt,
+		deleteChannelStmt:             q.deleteChannelStmt,
+		deleteContactStmt:             q.deleteContactStmt,
+		deleteExpiredSessionsStmt:     q.deleteExpiredSessionsStmt,
+		deleteSessionStmt:             q.deleteSessionStmt,
+		deleteTeamStmt:                q.deleteTeamStmt,
+		deleteUserStmt:                q.deleteUserStmt,
+		deleteUserSessionsStmt:        q.deleteUserSessionsStmt,
+		getAPITokenByHashStmt:         q.getAPITokenByHashStmt,
+		getAttachmentStmt:             q.getAttachmentStmt,
+		getChannelStmt:                q.getChannelStmt,
+		getChannelByIDStmt:            q.getChannelByIDStmt,
+		getContactStmt:                q.getContactStmt,
+		getContactByEmailStmt:         q.getContactByEmailStmt,
+		getContactByPhoneStmt:         q.getContactByPhoneStmt,
+		getConversationStmt:           q.getConversationStmt,
+		getConversationByIDStmt:       q.getConversationByIDStmt,
+		getIdentityStmt:               q.getIdentityStmt,
+		getMessageStmt:                q.getMessageStmt,
+		getMessageByProviderIDStmt:    q.getMessageByProviderIDStmt,
+		getSessionStmt:                q.getSessionStmt,
+		getTeamStmt:                   q.getTeamStmt,
+		getUserStmt:                   q.getUserStmt,
+		getUserByEmailStmt:            q.getUserByEmailStmt,
+		getUserByIDStmt:               q.getUserByIDStmt,
+		getWorkspaceStmt:              q.getWorkspaceStmt,
+		latestConversationStmt:        q.latestConversationStmt,
+		listAPITokensStmt:             q.listAPITokensStmt,
+		listAttachmentsForMessageStmt: q.listAttachmentsForMessageStmt,
+		listChannelsStmt:              q.listChannelsStmt,
+		listContactIdentitiesStmt:     q.listContactIdentitiesStmt,
+		listContactTagsStmt:           q.listContactTagsStmt,
+		listMessagesStmt:              q.listMessagesStmt,
+		listMessagesBeforeStmt:        q.listMessagesBeforeStmt,
+		listTeamMembersStmt:           q.listTeamMembersStmt,
+		listTeamsStmt:                 q.listTeamsStmt,
+		listUsersStmt:                 q.listUsersStmt,
+		markConversationReadStmt:      q.markConversationReadStmt,
+		markOutgoingReadStmt:          q.markOutgoingReadStmt,
+		removeContactTagStmt:          q.removeContactTagStmt,
+		removeTeamMemberStmt:          q.removeTeamMemberStmt,
+		renameTeamStmt:                q.renameTeamStmt,
+		setConversationAssignmentStmt: q.setConversationAssignmentStmt,
+		setConversationBotPausedStmt:  q.setConversationBotPausedStmt,
+		setConversationStatusStmt:     q.setConversationStatusStmt,
+		setMessageProviderIDStmt:      q.setMessageProviderIDStmt,
+		setMessageStatusStmt:          q.setMessageStatusStmt,
+		touchAPITokenStmt:             q.touchAPITokenStmt,
+		touchConversationInboundStmt:  q.touchConversationInboundStmt,
+		touchConversationOutboundStmt: q.touchConversationOutboundStmt,
+		updateChannelStmt:             q.updateChannelStmt,
+		updateContactStmt:             q.updateContactStmt,
+		updateUserStmt:                q.updateUserStmt,
+		updateUserPasswordStmt:        q.updateUserPasswordStmt,
+		visitorAttachmentStmt:         q.visitorAttachmentStmt,
+		visitorConversationStmt:       q.visitorConversationStmt,
+		visitorMessagesStmt:           q.visitorMessagesStmt,
+		visitorMessagesBeforeStmt:     q.visitorMessagesBeforeStmt,
 	}
 }

@@ -28,7 +28,7 @@ type CreateAttachmentParams struct {
 }
 
 func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentParams) error {
-	_, err := q.db.ExecContext(ctx, createAttachment,
+	_, err := q.exec(ctx, q.createAttachmentStmt, createAttachment,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.MessageID,
@@ -56,7 +56,7 @@ type CreateConversationParams struct {
 }
 
 func (q *Queries) CreateConversation(ctx context.Context, arg CreateConversationParams) error {
-	_, err := q.db.ExecContext(ctx, createConversation,
+	_, err := q.exec(ctx, q.createConversationStmt, createConversation,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.ChannelID,
@@ -87,7 +87,7 @@ type CreateMessageParams struct {
 }
 
 func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) error {
-	_, err := q.db.ExecContext(ctx, createMessage,
+	_, err := q.exec(ctx, q.createMessageStmt, createMessage,
 		arg.ID,
 		arg.WorkspaceID,
 		arg.ConversationID,
@@ -113,7 +113,7 @@ type GetAttachmentParams struct {
 }
 
 func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (Attachment, error) {
-	row := q.db.QueryRowContext(ctx, getAttachment, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getAttachmentStmt, getAttachment, arg.WorkspaceID, arg.ID)
 	var i Attachment
 	err := row.Scan(
 		&i.ID,
@@ -138,7 +138,7 @@ type GetConversationParams struct {
 }
 
 func (q *Queries) GetConversation(ctx context.Context, arg GetConversationParams) (Conversation, error) {
-	row := q.db.QueryRowContext(ctx, getConversation, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getConversationStmt, getConversation, arg.WorkspaceID, arg.ID)
 	var i Conversation
 	err := row.Scan(
 		&i.ID,
@@ -165,7 +165,7 @@ SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, u
 `
 
 func (q *Queries) GetConversationByID(ctx context.Context, id string) (Conversation, error) {
-	row := q.db.QueryRowContext(ctx, getConversationByID, id)
+	row := q.queryRow(ctx, q.getConversationByIDStmt, getConversationByID, id)
 	var i Conversation
 	err := row.Scan(
 		&i.ID,
@@ -197,7 +197,7 @@ type GetMessageParams struct {
 }
 
 func (q *Queries) GetMessage(ctx context.Context, arg GetMessageParams) (Message, error) {
-	row := q.db.QueryRowContext(ctx, getMessage, arg.WorkspaceID, arg.ID)
+	row := q.queryRow(ctx, q.getMessageStmt, getMessage, arg.WorkspaceID, arg.ID)
 	var i Message
 	err := row.Scan(
 		&i.ID,
@@ -228,7 +228,7 @@ type GetMessageByProviderIDParams struct {
 }
 
 func (q *Queries) GetMessageByProviderID(ctx context.Context, arg GetMessageByProviderIDParams) (Message, error) {
-	row := q.db.QueryRowContext(ctx, getMessageByProviderID, arg.ChannelID, arg.ProviderMessageID)
+	row := q.queryRow(ctx, q.getMessageByProviderIDStmt, getMessageByProviderID, arg.ChannelID, arg.ProviderMessageID)
 	var i Message
 	err := row.Scan(
 		&i.ID,
@@ -261,7 +261,7 @@ type LatestConversationParams struct {
 
 // The thread a contact's next message on a channel belongs to.
 func (q *Queries) LatestConversation(ctx context.Context, arg LatestConversationParams) (Conversation, error) {
-	row := q.db.QueryRowContext(ctx, latestConversation, arg.ContactID, arg.ChannelID)
+	row := q.queryRow(ctx, q.latestConversationStmt, latestConversation, arg.ContactID, arg.ChannelID)
 	var i Conversation
 	err := row.Scan(
 		&i.ID,
@@ -288,7 +288,7 @@ SELECT id, workspace_id, message_id, filename, content_type, size, storage_key, 
 `
 
 func (q *Queries) ListAttachmentsForMessage(ctx context.Context, messageID string) ([]Attachment, error) {
-	rows, err := q.db.QueryContext(ctx, listAttachmentsForMessage, messageID)
+	rows, err := q.query(ctx, q.listAttachmentsForMessageStmt, listAttachmentsForMessage, messageID)
 	if err != nil {
 		return nil, err
 	}
@@ -329,7 +329,7 @@ type ListMessagesParams struct {
 }
 
 func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]Message, error) {
-	rows, err := q.db.QueryContext(ctx, listMessages, arg.ConversationID, arg.Limit)
+	rows, err := q.query(ctx, q.listMessagesStmt, listMessages, arg.ConversationID, arg.Limit)
 	if err != nil {
 		return nil, err
 	}
@@ -379,7 +379,7 @@ type ListMessagesBeforeParams struct {
 }
 
 func (q *Queries) ListMessagesBefore(ctx context.Context, arg ListMessagesBeforeParams) ([]Message, error) {
-	rows, err := q.db.QueryContext(ctx, listMessagesBefore,
+	rows, err := q.query(ctx, q.listMessagesBeforeStmt, listMessagesBefore,
 		arg.ConversationID,
 		arg.CreatedAt,
 		arg.ID,
@@ -431,7 +431,7 @@ type MarkConversationReadParams struct {
 }
 
 func (q *Queries) MarkConversationRead(ctx context.Context, arg MarkConversationReadParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, markConversationRead, arg.WorkspaceID, arg.ID)
+	result, err := q.exec(ctx, q.markConversationReadStmt, markConversationRead, arg.WorkspaceID, arg.ID)
 	if err != nil {
 		return 0, err
 	}
@@ -452,7 +452,7 @@ type MarkOutgoingReadParams struct {
 
 // The reader saw everything the other side wrote: monotonic, a read is never undone.
 func (q *Queries) MarkOutgoingRead(ctx context.Context, arg MarkOutgoingReadParams) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, markOutgoingRead, arg.ConversationID, arg.Direction, arg.UpdatedAt)
+	rows, err := q.query(ctx, q.markOutgoingReadStmt, markOutgoingRead, arg.ConversationID, arg.Direction, arg.UpdatedAt)
 	if err != nil {
 		return nil, err
 	}
@@ -487,7 +487,7 @@ type SetConversationAssignmentParams struct {
 }
 
 func (q *Queries) SetConversationAssignment(ctx context.Context, arg SetConversationAssignmentParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setConversationAssignment,
+	result, err := q.exec(ctx, q.setConversationAssignmentStmt, setConversationAssignment,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.AssigneeID,
@@ -512,7 +512,7 @@ type SetConversationBotPausedParams struct {
 }
 
 func (q *Queries) SetConversationBotPaused(ctx context.Context, arg SetConversationBotPausedParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setConversationBotPaused,
+	result, err := q.exec(ctx, q.setConversationBotPausedStmt, setConversationBotPaused,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.BotPaused,
@@ -537,7 +537,7 @@ type SetConversationStatusParams struct {
 }
 
 func (q *Queries) SetConversationStatus(ctx context.Context, arg SetConversationStatusParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setConversationStatus,
+	result, err := q.exec(ctx, q.setConversationStatusStmt, setConversationStatus,
 		arg.WorkspaceID,
 		arg.ID,
 		arg.Status,
@@ -561,7 +561,7 @@ type SetMessageProviderIDParams struct {
 }
 
 func (q *Queries) SetMessageProviderID(ctx context.Context, arg SetMessageProviderIDParams) error {
-	_, err := q.db.ExecContext(ctx, setMessageProviderID, arg.ID, arg.ProviderMessageID, arg.UpdatedAt)
+	_, err := q.exec(ctx, q.setMessageProviderIDStmt, setMessageProviderID, arg.ID, arg.ProviderMessageID, arg.UpdatedAt)
 	return err
 }
 
@@ -578,7 +578,7 @@ type SetMessageStatusParams struct {
 }
 
 func (q *Queries) SetMessageStatus(ctx context.Context, arg SetMessageStatusParams) (int64, error) {
-	result, err := q.db.ExecContext(ctx, setMessageStatus,
+	result, err := q.exec(ctx, q.setMessageStatusStmt, setMessageStatus,
 		arg.ID,
 		arg.Status,
 		arg.ErrorCode,
@@ -612,7 +612,7 @@ type TouchConversationInboundParams struct {
 
 // An inbound message reopens the thread, counts as unread and refreshes the reply window.
 func (q *Queries) TouchConversationInbound(ctx context.Context, arg TouchConversationInboundParams) error {
-	_, err := q.db.ExecContext(ctx, touchConversationInbound,
+	_, err := q.exec(ctx, q.touchConversationInboundStmt, touchConversationInbound,
 		arg.ID,
 		arg.LastMessagePreview,
 		arg.LastActivityAt,
@@ -632,6 +632,6 @@ type TouchConversationOutboundParams struct {
 }
 
 func (q *Queries) TouchConversationOutbound(ctx context.Context, arg TouchConversationOutboundParams) error {
-	_, err := q.db.ExecContext(ctx, touchConversationOutbound, arg.ID, arg.LastMessagePreview, arg.LastActivityAt)
+	_, err := q.exec(ctx, q.touchConversationOutboundStmt, touchConversationOutbound, arg.ID, arg.LastMessagePreview, arg.LastActivityAt)
 	return err
 }

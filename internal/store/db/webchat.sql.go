@@ -22,7 +22,7 @@ type VisitorAttachmentParams struct {
 
 // An attachment of a message the visitor may see in conversation conversation_id.
 func (q *Queries) VisitorAttachment(ctx context.Context, arg VisitorAttachmentParams) (string, error) {
-	row := q.db.QueryRowContext(ctx, visitorAttachment, arg.ID, arg.ConversationID)
+	row := q.queryRow(ctx, q.visitorAttachmentStmt, visitorAttachment, arg.ID, arg.ConversationID)
 	var id string
 	err := row.Scan(&id)
 	return id, err
@@ -45,7 +45,7 @@ type VisitorConversationParams struct {
 // the contact their visitor id is an identity of. Ordered like LatestConversation
 // so it is the thread Receive writes to.
 func (q *Queries) VisitorConversation(ctx context.Context, arg VisitorConversationParams) (string, error) {
-	row := q.db.QueryRowContext(ctx, visitorConversation, arg.ChannelID, arg.ExternalID)
+	row := q.queryRow(ctx, q.visitorConversationStmt, visitorConversation, arg.ChannelID, arg.ExternalID)
 	var id string
 	err := row.Scan(&id)
 	return id, err
@@ -65,7 +65,7 @@ type VisitorMessagesParams struct {
 
 // The newest messages a visitor may see of their conversation: never internal notes.
 func (q *Queries) VisitorMessages(ctx context.Context, arg VisitorMessagesParams) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, visitorMessages, arg.ConversationID, arg.MaxRows)
+	rows, err := q.query(ctx, q.visitorMessagesStmt, visitorMessages, arg.ConversationID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ type VisitorMessagesBeforeParams struct {
 
 // The page before message before_id; a before_id outside the conversation yields nothing.
 func (q *Queries) VisitorMessagesBefore(ctx context.Context, arg VisitorMessagesBeforeParams) ([]string, error) {
-	rows, err := q.db.QueryContext(ctx, visitorMessagesBefore, arg.BeforeID, arg.ConversationID, arg.MaxRows)
+	rows, err := q.query(ctx, q.visitorMessagesBeforeStmt, visitorMessagesBefore, arg.BeforeID, arg.ConversationID, arg.MaxRows)
 	if err != nil {
 		return nil, err
 	}
