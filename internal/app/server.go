@@ -95,6 +95,7 @@ func Serve(ctx context.Context, s *core.Services, ln net.Listener) error {
 		ErrorLog:          nil,
 	}
 	srv.RegisterOnShutdown(func() { _ = s.Bus.Close() })
+	go housekeep(ctx, s, 30*time.Second)
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()

@@ -270,3 +270,42 @@ func TestSendRespectsChannelPolicy(t *testing.T) {
 		}
 	})
 }
+
+func TestSnoozeAndWake(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		ctx := context.Background()
+		f := setup(t, d)
+		r, err := f.inbox.Receive(ctx, inbox.Inbound{Channel: f.site, From: contacts.Who{ExternalID: "v"}, Body: "hi"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		past := time.Now().Add(-time.Minute)
+		if _, err := f.inbox.SetStatus(ctx, f.owner, r.ConversationID, inbox.Snoozed, &past); !problem.Is(err, problem.Invalid) {
+			t.Fatalf("snooze into the past: %v", err)
+		}
+		until := time.Now().Add(time.Hour)
+		c, err := f.inbox.SetStatus(ctx, f.owner, r.ConversationID, inbox.Snoozed, &until)
+		if err != nil || c.Status != inbox.Snoozed || c.SnoozedUntil == nil {
+			t.Fatalf("snooze: %+v %v", c, err)
+		}
+		if n, err := f.inbox.WakeSnoozed(ctx, time.Now()); err != nil || n != 0 {
+			t.Fatalf("woke %d before its time (%v)", n, err)
+		}
+		sub := f.bus.Subscribe(f.owner.WorkspaceID)
+		defer sub.Close()
+		if n, err := f.inbox.WakeSnoozed(ctx, until.Add(time.Second)); err != nil || n != 1 {
+			t.Fatalf("woke %d at its time (%v)", n, err)
+		}
+		if c, _ := f.inbox.Get(ctx, f.owner.WorkspaceID, r.ConversationID); c.Status != inbox.Open || c.SnoozedUntil != nil {
+			t.Fatalf("after waking: %s %v", c.Status, c.SnoozedUntil)
+		}
+		select {
+		case e := <-sub.C:
+			if e.Kind != inbox.EventConversationUpdated || e.Conversation != r.ConversationID {
+				t.Fatalf("event %+v", e)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("no event for the woken conversation")
+		}
+	})
+}

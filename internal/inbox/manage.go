@@ -163,3 +163,19 @@ func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: tr
 func dbConv(ws, id string) db.GetConversationParams {
 	return db.GetConversationParams{WorkspaceID: ws, ID: id}
 }
+
+// WakeSnoozed reopens every conversation whose snooze ended by now and returns how many.
+func (s *Service) WakeSnoozed(ctx context.Context, now time.Time) (int, error) {
+	var woken []db.WakeSnoozedRow
+	err := s.db.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		woken, err = tx.Q.WakeSnoozed(ctx, now.UTC().Truncate(time.Microsecond))
+		tx.AfterCommit(func() {
+			for _, c := range woken {
+				s.publish(events.Event{Workspace: c.WorkspaceID, Kind: EventConversationUpdated, Conversation: c.ID, Channel: c.ChannelID})
+			}
+		})
+		return err
+	})
+	return len(woken), err
+}

@@ -2,10 +2,12 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
 	"charla/internal/inbox"
+	"charla/internal/problem"
 	"charla/internal/web/templates"
 )
 
@@ -34,6 +36,19 @@ func (h *handler) unassign(w http.ResponseWriter, r *http.Request) {
 
 func (h *handler) closeConversation(w http.ResponseWriter, r *http.Request) {
 	_, err := h.s.Inbox.Close(r.Context(), currentUser(r.Context()), chi.URLParam(r, "id"))
+	h.changed(w, r, err)
+}
+
+// snoozeConversation hides a conversation until a chosen time; the
+// housekeeping loop reopens it then, or the contact's next message does.
+func (h *handler) snoozeConversation(w http.ResponseWriter, r *http.Request) {
+	d, ok := templates.SnoozeFor(r.FormValue("for"))
+	if !ok {
+		h.fail(w, r, problem.Field("for", "choose how long to snooze"))
+		return
+	}
+	until := time.Now().Add(d)
+	_, err := h.s.Inbox.SetStatus(r.Context(), currentUser(r.Context()), chi.URLParam(r, "id"), inbox.Snoozed, &until)
 	h.changed(w, r, err)
 }
 

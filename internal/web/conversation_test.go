@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"charla/internal/inbox"
 	"charla/internal/store"
@@ -68,6 +69,33 @@ func TestAssignCloseReopen(t *testing.T) {
 		}
 		if p := f.b.get(path + "/header"); !p.has(`<option value="` + team.ID + `" selected>`) {
 			t.Errorf("the team select should show Billing:\n%s", p.body)
+		}
+	})
+}
+
+func TestSnoozeFromHeader(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		f := newInbox(t, d)
+		ctx := context.Background()
+		path := "/conversations/" + f.conv.ConversationID
+		p := f.b.htmx(http.MethodPost, path+"/snooze", "conv-header", url.Values{"for": {"forever"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+
+		p = f.b.htmx(http.MethodPost, path+"/snooze", "conv-header", url.Values{"for": {"4h"}})
+		wantStatus(t, p, http.StatusOK)
+		if !p.has(`data-testid="conv-snoozed-until"`) || !p.has(`data-testid="conv-reopen"`) {
+			t.Fatalf("snoozed header:\n%s", p.body)
+		}
+		c, _ := f.e.s.Inbox.Get(ctx, f.owner.WorkspaceID, f.conv.ConversationID)
+		if c.Status != inbox.Snoozed || c.SnoozedUntil == nil || c.SnoozedUntil.Before(time.Now().Add(3*time.Hour)) {
+			t.Fatalf("after snoozing 4h: %s until %v", c.Status, c.SnoozedUntil)
+		}
+		if p := f.b.get("/?status=snoozed"); !p.has(`data-id="` + f.conv.ConversationID + `"`) {
+			t.Errorf("a snoozed conversation is missing under snoozed")
+		}
+		if p := f.b.get("/"); p.has(`data-id="` + f.conv.ConversationID + `"`) {
+			t.Errorf("a snoozed conversation is listed under open")
 		}
 	})
 }

@@ -81,6 +81,7 @@ func (h *handler) routes(r chi.Router) {
 			r.Post("/conversations/{id}/unassign", h.unassign)
 			r.Post("/conversations/{id}/close", h.closeConversation)
 			r.Post("/conversations/{id}/reopen", h.reopenConversation)
+			r.Post("/conversations/{id}/snooze", h.snoozeConversation)
 			r.Post("/contacts/{id}", h.updateContact)
 			r.Post("/contacts/{id}/tags", h.addTag)
 			r.Post("/contacts/{id}/tags/remove", h.removeTag)

@@ -243,6 +243,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.visitorMessagesBeforeStmt, err = db.PrepareContext(ctx, visitorMessagesBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query VisitorMessagesBefore: %w", err)
 	}
+	if q.wakeSnoozedStmt, err = db.PrepareContext(ctx, wakeSnoozed); err != nil {
+		return nil, fmt.Errorf("error preparing query WakeSnoozed: %w", err)
+	}
 	return &q, nil
 }
 
@@ -613,6 +616,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing visitorMessagesBeforeStmt: %w", cerr)
 		}
 	}
+	if q.wakeSnoozedStmt != nil {
+		if cerr := q.wakeSnoozedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing wakeSnoozedStmt: %w", cerr)
+		}
+	}
 	return err
 }
 
@@ -725,6 +733,7 @@ type Queries struct {
 	visitorConversationStmt       *sql.Stmt
 	visitorMessagesStmt           *sql.Stmt
 	visitorMessagesBeforeStmt     *sql.Stmt
+	wakeSnoozedStmt               *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
@@ -804,5 +813,6 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		visitorConversationStmt:       q.visitorConversationStmt,
 		visitorMessagesStmt:           q.visitorMessagesStmt,
 		visitorMessagesBeforeStmt:     q.visitorMessagesBeforeStmt,
+		wakeSnoozedStmt:               q.wakeSnoozedStmt,
 	}
 }

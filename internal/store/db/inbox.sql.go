@@ -635,3 +635,39 @@ func (q *Queries) TouchConversationOutbound(ctx context.Context, arg TouchConver
 	_, err := q.exec(ctx, q.touchConversationOutboundStmt, touchConversationOutbound, arg.ID, arg.LastMessagePreview, arg.LastActivityAt)
 	return err
 }
+
+const wakeSnoozed = `-- name: WakeSnoozed :many
+UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = $1
+WHERE status = 'snoozed' AND snoozed_until <= $1
+RETURNING id, workspace_id, channel_id
+`
+
+type WakeSnoozedRow struct {
+	ID          string
+	WorkspaceID string
+	ChannelID   string
+}
+
+// Snoozed conversations whose time has come go back to the open queue.
+func (q *Queries) WakeSnoozed(ctx context.Context, updatedAt time.Time) ([]WakeSnoozedRow, error) {
+	rows, err := q.query(ctx, q.wakeSnoozedStmt, wakeSnoozed, updatedAt)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []WakeSnoozedRow{}
+	for rows.Next() {
+		var i WakeSnoozedRow
+		if err := rows.Scan(&i.ID, &i.WorkspaceID, &i.ChannelID); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}

@@ -80,3 +80,9 @@ SELECT * FROM attachments WHERE workspace_id = $1 AND id = $2;
 
 -- name: ListAttachmentsForMessage :many
 SELECT * FROM attachments WHERE message_id = $1 ORDER BY created_at, id;
+
+-- name: WakeSnoozed :many
+-- Snoozed conversations whose time has come go back to the open queue.
+UPDATE conversations SET status = 'open', snoozed_until = NULL, updated_at = $1
+WHERE status = 'snoozed' AND snoozed_until <= $1
+RETURNING id, workspace_id, channel_id;
