@@ -7,20 +7,6 @@ import (
 	"charla/internal/problem"
 )
 
-// codes are the spec's error codes. They differ from problem.Code (the web
-// UI's vocabulary) for two kinds, so the API maps them itself.
-var codes = map[problem.Kind]string{
-	problem.Internal:     "internal_error",
-	problem.BadRequest:   "bad_request",
-	problem.Unauthorized: "unauthorized",
-	problem.Forbidden:    "forbidden",
-	problem.NotFound:     "not_found",
-	problem.Conflict:     "conflict",
-	problem.TooLarge:     "payload_too_large",
-	problem.Invalid:      "validation_failed",
-	problem.TooMany:      "rate_limited",
-}
-
 type errorBody struct {
 	Error errorDetail `json:"error"`
 }
@@ -38,7 +24,7 @@ func (a *server) error(w http.ResponseWriter, r *http.Request, err error) {
 	if p.Kind == problem.Internal {
 		a.log.ErrorContext(r.Context(), "api request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
-	a.errorStatus(w, r, p.Status(), codes[p.Kind], p.Message, p.Fields)
+	a.errorStatus(w, r, p.Status(), p.Code(), p.Message, p.Fields)
 }
 
 func (a *server) errorStatus(w http.ResponseWriter, _ *http.Request, status int, code, msg string, fields map[string]string) {

@@ -59,7 +59,7 @@ func TestErrorShape(t *testing.T) {
 	if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil {
 		t.Fatal(err)
 	}
-	if w.Code != http.StatusUnprocessableEntity || body.Error.Code != "invalid" || body.Error.Fields["email"] != "is not valid" {
+	if w.Code != http.StatusUnprocessableEntity || body.Error.Code != "validation_failed" || body.Error.Fields["email"] != "is not valid" {
 		t.Fatalf("got %d %+v", w.Code, body)
 	}
 	w = httptest.NewRecorder()

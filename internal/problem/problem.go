@@ -38,15 +38,17 @@ var statuses = map[Kind]int{
 	TooMany:      http.StatusTooManyRequests,
 }
 
+// codes are the machine-readable codes every HTTP surface answers with (the
+// REST API's spec documents them).
 var codes = map[Kind]string{
-	Internal:     "internal",
+	Internal:     "internal_error",
 	BadRequest:   "bad_request",
 	Unauthorized: "unauthorized",
 	Forbidden:    "forbidden",
 	NotFound:     "not_found",
 	Conflict:     "conflict",
-	TooLarge:     "too_large",
-	Invalid:      "invalid",
+	TooLarge:     "payload_too_large",
+	Invalid:      "validation_failed",
 	TooMany:      "rate_limited",
 }
 

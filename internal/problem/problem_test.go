@@ -14,10 +14,10 @@ func TestKindsMapToStatus(t *testing.T) {
 		code   string
 	}{
 		{NotFoundf("contact"), http.StatusNotFound, "not_found"},
-		{Field("email", "is not an email address"), http.StatusUnprocessableEntity, "invalid"},
+		{Field("email", "is not an email address"), http.StatusUnprocessableEntity, "validation_failed"},
 		{New(Forbidden, "only owners and admins can do that"), http.StatusForbidden, "forbidden"},
 		{fmt.Errorf("wrapped: %w", New(Conflict, "taken")), http.StatusConflict, "conflict"},
-		{errors.New("db exploded"), http.StatusInternalServerError, "internal"},
+		{errors.New("db exploded"), http.StatusInternalServerError, "internal_error"},
 	}
 	for _, c := range cases {
 		p := As(c.err)

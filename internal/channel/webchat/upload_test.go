@@ -133,7 +133,7 @@ func TestUploadOverLimit(t *testing.T) {
 
 		// Within the declared length, the file itself runs over: refused while streaming.
 		r := e.upload(e.site.ID, tok, part{"body", "", "", "big"}, part{"file", "big.bin", "application/octet-stream", strings.Repeat("x", int(limit)+1)})
-		if b := decode[errorBody](t, r, http.StatusRequestEntityTooLarge); b.Error.Code != "too_large" {
+		if b := decode[errorBody](t, r, http.StatusRequestEntityTooLarge); b.Error.Code != "payload_too_large" {
 			t.Fatalf("over the limit: %s", r.body)
 		}
 		// Exactly at the limit is fine.
