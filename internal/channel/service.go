@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -34,7 +35,19 @@ type Service struct {
 	db    *store.DB
 	keys  *secret.Keys
 	types *Registry
+	// recent caches Lookup: webhooks and widget requests name their channel on
+	// every call, and on SQLite each write makes readers re-read pages from disk.
+	recent sync.Map // id -> cached
 }
+
+type cached struct {
+	ch      Channel
+	expires time.Time
+}
+
+// lookupTTL bounds how long another instance's change to a channel (settings,
+// deletion) may go unseen here; this instance's own changes apply at once.
+const lookupTTL = 2 * time.Second
 
 func NewService(d *store.DB, keys *secret.Keys, types *Registry) *Service {
 	return &Service{db: d, keys: keys, types: types}
@@ -84,11 +97,17 @@ func (s *Service) Get(ctx context.Context, ws, id string) (Channel, error) {
 // Lookup returns a live channel by id alone, for webhooks and the widget, which learn
 // the workspace from the channel.
 func (s *Service) Lookup(ctx context.Context, id string) (Channel, error) {
+	if v, ok := s.recent.Load(id); ok && time.Now().Before(v.(cached).expires) {
+		return v.(cached).ch, nil
+	}
 	row, err := s.db.Q.GetChannelByID(ctx, id)
 	if err != nil {
+		s.recent.Delete(id)
 		return Channel{}, notFound(err)
 	}
-	return fromRow(row), nil
+	c := fromRow(row)
+	s.recent.Store(id, cached{ch: c, expires: time.Now().Add(lookupTTL)})
+	return c, nil
 }
 
 // List returns the live channels of ws.
@@ -142,6 +161,7 @@ func (s *Service) Update(ctx context.Context, ws, id string, name *string, setti
 		}
 		_, err = tx.Q.UpdateChannel(ctx, db.UpdateChannelParams{WorkspaceID: ws, ID: id, Name: row.Name,
 			Settings: string(settings), Secrets: sealed, UpdatedAt: store.Now()})
+		tx.AfterCommit(func() { s.recent.Delete(id) })
 		return err
 	})
 	if err != nil {
@@ -157,6 +177,7 @@ func (s *Service) Delete(ctx context.Context, ws, id string) error {
 		if err == nil && n == 0 {
 			return problem.NotFoundf("channel")
 		}
+		tx.AfterCommit(func() { s.recent.Delete(id) })
 		return err
 	})
 }

@@ -49,10 +49,16 @@ func TestUpdateMergesSettings(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := s.Lookup(ctx, c.ID); err != nil { // now cached
+			t.Fatal(err)
+		}
 		name := "Shop"
 		c, err = s.Update(ctx, "w1", c.ID, &name, json.RawMessage(`{"color":"#112233"}`), nil)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if looked, err := s.Lookup(ctx, c.ID); err != nil || looked.Name != "Shop" {
+			t.Fatalf("Lookup after an update on this instance: %q %v, want the new name at once", looked.Name, err)
 		}
 		got := webchat.Parse(c.Settings)
 		if c.Name != "Shop" || got.Greeting != "Hola" || got.Color != "#112233" || len(got.AllowedOrigins) != 1 || got.AllowedOrigins[0] != "https://shop.example.com" {
@@ -93,6 +99,9 @@ func TestSecretsSealedKeptAndWiped(t *testing.T) {
 		}
 		if sec, err := s.Secrets(c); err != nil || sec["token"] != "EAAG-very-secret" {
 			t.Fatalf("secret not kept across an update: %v %v", sec, err)
+		}
+		if _, err := s.Lookup(ctx, c.ID); err != nil { // cached before the delete
+			t.Fatal(err)
 		}
 		if err := s.Delete(ctx, "w1", c.ID); err != nil {
 			t.Fatal(err)
