@@ -64,7 +64,7 @@ func (a *server) createChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req createChannelRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -115,7 +115,7 @@ func (a *server) updateChannel(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req updateChannelRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -198,7 +198,7 @@ func checkSettings(f problem.Fields, typ string, raw json.RawMessage) {
 		return
 	}
 	var s websiteSettings
-	if err := decodeNested(raw, &s, "settings"); err != nil {
+	if err := httpx.DecodeNested(raw, &s, "settings"); err != nil {
 		addProblem(f, err)
 		return
 	}
@@ -215,7 +215,7 @@ func checkSettings(f problem.Fields, typ string, raw json.RawMessage) {
 	}
 	if s.PrechatForm != nil {
 		var p prechatSettings
-		if err := decodeNested(s.PrechatForm, &p, "settings.prechat_form"); err != nil {
+		if err := httpx.DecodeNested(s.PrechatForm, &p, "settings.prechat_form"); err != nil {
 			addProblem(f, err)
 		}
 	}

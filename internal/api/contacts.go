@@ -82,7 +82,7 @@ func checkTags(f problem.Fields, tags []string) {
 
 func (a *server) createContact(w http.ResponseWriter, r *http.Request) {
 	var req createContactRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -124,7 +124,7 @@ func (a *server) updateContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req contactFields
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}
@@ -173,7 +173,7 @@ func (a *server) addContactTags(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req addTagsRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -98,7 +98,7 @@ func (a *server) assignConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req assignRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}

@@ -77,7 +77,7 @@ func (a *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 
 func (a *server) sendText(w http.ResponseWriter, r *http.Request, conv inbox.Conversation) (inbox.Message, error) {
 	var req textRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		return inbox.Message{}, err
 	}
 	body, err := req.text()
@@ -110,7 +110,7 @@ func (a *server) addNote(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var req textRequest
-	if err := decodeBody(w, r, &req); err != nil {
+	if err := httpx.Decode(w, r, &req); err != nil {
 		a.error(w, r, err)
 		return
 	}

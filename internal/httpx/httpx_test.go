@@ -13,36 +13,47 @@ import (
 
 func TestDecode(t *testing.T) {
 	type in struct {
-		Name string `json:"name"`
-		N    int    `json:"n"`
+		Name string   `json:"name"`
+		N    int      `json:"n"`
+		Tags []string `json:"tags"`
 	}
 	cases := []struct {
 		body   string
 		status int
 		want   string
+		field  string
 	}{
-		{`{"name":"a","n":1}`, 0, ""},
-		{`{"name":`, 400, "malformed JSON"},
-		{`{"name":"a","x":1}`, 400, `unknown field "x"`},
-		{`{"n":"one"}`, 400, `field "n" must be a int`},
-		{``, 400, "empty"},
-		{`{} {}`, 400, "one JSON object"},
-		{`{"name":"` + strings.Repeat("a", MaxJSON) + `"}`, 413, "larger than"},
+		{`{"name":"a","n":1}`, 0, "", ""},
+		{`{"name":`, 400, "not valid JSON", ""},
+		{`[1]`, 400, "must be a JSON object", ""},
+		{``, 400, "empty", ""},
+		{`{"name":"` + strings.Repeat("a", MaxJSON) + `"}`, 413, "larger than", ""},
+		{`{"name":"a","x":1}`, 422, "", "x"},
+		{`{"NAME":"a"}`, 422, "", "NAME"},
+		{`{"n":"one"}`, 422, "", "n"},
+		{`{"tags":[1]}`, 422, "", "tags"},
+		{`{"name":null}`, 422, "", "name"},
 	}
 	for _, c := range cases {
 		r := httptest.NewRequest("POST", "/", strings.NewReader(c.body))
 		var v in
 		err := Decode(httptest.NewRecorder(), r, &v)
 		if c.status == 0 {
-			if err != nil {
-				t.Errorf("%q: %v", c.body, err)
+			if err != nil || v.Name != "a" || v.N != 1 {
+				t.Errorf("%q: %+v %v", c.body, v, err)
 			}
 			continue
 		}
 		p := problem.As(err)
-		if p.Status() != c.status || !strings.Contains(p.Message, c.want) {
-			t.Errorf("%.30q: got %d %q, want %d containing %q", c.body, p.Status(), p.Message, c.status, c.want)
+		if p.Status() != c.status || !strings.Contains(p.Message, c.want) || (c.field != "" && p.Fields[c.field] == "") {
+			t.Errorf("%.30q: got %d %q %v, want %d containing %q naming %q", c.body, p.Status(), p.Message, p.Fields, c.status, c.want, c.field)
 		}
+	}
+	r := httptest.NewRequest("POST", "/", strings.NewReader(`{"name":"a"}`))
+	r.Header.Set("Content-Type", "text/plain")
+	var v in
+	if p := problem.As(Decode(httptest.NewRecorder(), r, &v)); p.Status() != 400 {
+		t.Errorf("text/plain body: %d, want 400", p.Status())
 	}
 }
 
@@ -66,19 +77,5 @@ func TestErrorShape(t *testing.T) {
 	Error(w, httptest.NewRequest("GET", "/", nil), errors.New("pq: password=hunter2"))
 	if w.Code != 500 || strings.Contains(w.Body.String(), "hunter2") {
 		t.Fatalf("internal error leaked: %d %s", w.Code, w.Body.String())
-	}
-}
-
-func TestNullable(t *testing.T) {
-	var v struct {
-		A Nullable `json:"a"`
-		B Nullable `json:"b"`
-		C Nullable `json:"c"`
-	}
-	if err := json.Unmarshal([]byte(`{"a":null,"b":"x"}`), &v); err != nil {
-		t.Fatal(err)
-	}
-	if !v.A.Set || !v.A.Null || !v.B.Set || v.B.Value != "x" || v.C.Set {
-		t.Fatalf("got %+v", v)
 	}
 }
