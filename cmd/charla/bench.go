@@ -49,8 +49,6 @@ func benchWebchatCmd() *cobra.Command {
 	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
 	f.BoolVar(&o.BusAgent, "bus-agent", false, "time events from a bus subscription instead of the agent UI's SSE stream (GET /events)")
 	f.BoolVar(&o.Warm, "warm", false, "send each visitor's first message before timing (measure the steady state only)")
-	f.IntVar(&o.Group, "whatif-group", 0, "what-if: commit up to N messages per transaction (implies --direct --warm)")
-	f.BoolVar(&o.Prepared, "whatif-prepared", false, "what-if, with --whatif-group: prepare statements once")
 	f.BoolVar(&o.MemoryBus, "whatif-memory-bus", false, "what-if, PostgreSQL: in-process event bus instead of LISTEN/NOTIFY")
 	f.BoolVar(&o.Mmap, "whatif-mmap", false, "what-if, SQLite: memory-mapped reads (PRAGMA mmap_size)")
 	return c

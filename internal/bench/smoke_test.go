@@ -42,7 +42,7 @@ func TestSmoke(t *testing.T) {
 		t.Run(name+"/webchat-whatif", func(t *testing.T) {
 			var out bytes.Buffer
 			err := Webchat(ctx, &out, WebchatOptions{DB: db, Visitors: 10, Duration: 300 * time.Millisecond, Concurrency: 4,
-				Rate: 200, Group: 8, Prepared: true, MemoryBus: true})
+				Rate: 200, MemoryBus: true})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}

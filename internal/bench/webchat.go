@@ -46,8 +46,6 @@ type WebchatOptions struct {
 	Warm bool
 
 	// What-ifs, to size recommendations; not how charla runs.
-	Group     int  // > 0: group commit of up to Group messages per transaction (implies Direct, Warm)
-	Prepared  bool // with Group: statements prepared once
 	MemoryBus bool // PostgreSQL: in-process bus instead of LISTEN/NOTIFY
 	Mmap      bool // SQLite: memory-mapped reads (PRAGMA mmap_size)
 	// BusAgent times events from a bus subscription instead of the agent UI's SSE stream.
@@ -94,9 +92,6 @@ func Webchat(ctx context.Context, w io.Writer, o WebchatOptions) error {
 		return fmt.Errorf("create website channel: %w", err)
 	}
 
-	if o.Group > 0 {
-		o.Direct, o.Warm = true, true
-	}
 	var whatIf []string
 	if o.MemoryBus && s.DB.Dialect == store.Postgres {
 		// The inbox publishes through the bus it was built with, so it is rebuilt around the new one.
@@ -149,17 +144,6 @@ func Webchat(ctx context.Context, w io.Writer, o WebchatOptions) error {
 			return fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	var group *groupPoster
-	if o.Group > 0 {
-		if group, err = newGroupPoster(ctx, s, ch, o.Group, o.Prepared); err != nil {
-			return err
-		}
-		p = group
-		mode = fmt.Sprintf("WHAT-IF group commit: up to %d messages per transaction on one writer connection", o.Group)
-		if o.Prepared {
-			mode += ", statements prepared once"
-		}
-	}
 	for _, wi := range whatIf {
 		mode += "; WHAT-IF " + wi
 	}
@@ -195,11 +179,6 @@ func Webchat(ctx context.Context, w io.Writer, o WebchatOptions) error {
 	}
 	run := fire(ctx, p, o)
 	stopProfile()
-	if group != nil {
-		// Hands the writer connection back before the counts are read.
-		group.close()
-		fmt.Fprintf(w, "what-if: %d transactions, %.1f messages each on average\n\n", group.batches, float64(group.msgs)/float64(max(group.batches, 1)))
-	}
 
 	// Publishing happens after commit and before the response, so events are
 	// normally in before the last response; allow stragglers a moment.
