@@ -92,7 +92,6 @@ func Serve(ctx context.Context, s *core.Services, ln net.Listener) error {
 		Handler:           Handler(s),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          nil,
 	}
 	srv.RegisterOnShutdown(func() { _ = s.Bus.Close() })
 	go housekeep(ctx, s, 30*time.Second)

@@ -10,6 +10,7 @@ import (
 	"charla/internal/auth"
 	"charla/internal/problem"
 	"charla/internal/store"
+	"charla/internal/store/db"
 )
 
 const conversationColumns = `SELECT c.id, c.workspace_id, c.channel_id, ch.name, ch.type, c.status,
@@ -171,7 +172,7 @@ type MessagePage struct {
 
 // Messages returns a page of a conversation's messages, newest first; the cursor walks back in time.
 func (s *Service) Messages(ctx context.Context, ws, convID, cursor string, limit int) (MessagePage, error) {
-	if _, err := s.db.Q.GetConversation(ctx, dbConv(ws, convID)); err != nil {
+	if _, err := s.db.Q.GetConversation(ctx, db.GetConversationParams{WorkspaceID: ws, ID: convID}); err != nil {
 		return MessagePage{}, notFound(err, "conversation")
 	}
 	limit = clampLimit(limit)

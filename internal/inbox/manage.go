@@ -160,10 +160,6 @@ func nullString(s string) sql.NullString { return sql.NullString{String: s, Vali
 
 func nullTime(t time.Time) sql.NullTime { return sql.NullTime{Time: t, Valid: true} }
 
-func dbConv(ws, id string) db.GetConversationParams {
-	return db.GetConversationParams{WorkspaceID: ws, ID: id}
-}
-
 // WakeSnoozed reopens every conversation whose snooze ended by now and returns how many.
 func (s *Service) WakeSnoozed(ctx context.Context, now time.Time) (int, error) {
 	var woken []db.WakeSnoozedRow
