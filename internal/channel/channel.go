@@ -18,6 +18,12 @@ type Capabilities struct {
 	// ReplyWindow is how long after the contact's last inbound message free-form
 	// replies may be sent (0: no window, e.g. web chat).
 	ReplyWindow time.Duration
+	// WindowExempt are the message kinds allowed outside the window (WhatsApp:
+	// templates; Messenger later: tagged messages).
+	WindowExempt []string
+	// Kinds are the outgoing message kinds the channel delivers (nil: text only,
+	// plus files when Attachments).
+	Kinds []string
 	// SelfDelivering channels deliver a stored outgoing message themselves by
 	// reading the database (web chat pushes it to the visitor's socket), so an
 	// outgoing message is "sent" once committed and needs no send job.

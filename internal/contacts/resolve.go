@@ -2,6 +2,7 @@ package contacts
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -14,8 +15,11 @@ import (
 type Who struct {
 	// ExternalID is the channel's id for the person (visitor id, wa_id, user id …).
 	ExternalID string
-	Name       string
-	Email      string
+	// AltIDs are other ids the channel knows the same person by (a WhatsApp
+	// business-scoped user id beside the wa_id); each is linked too.
+	AltIDs []string
+	Name   string
+	Email  string
 	// Phone is E.164 when the channel knows it.
 	Phone string
 }
@@ -26,17 +30,35 @@ type Who struct {
 // this identity linked; else a new one.
 func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID string, who Who) (id, name string, err error) {
 	now := store.Now()
-	if ident, err := tx.Q.GetIdentity(ctx, db.GetIdentityParams{ChannelID: channelID, ExternalID: who.ExternalID}); err == nil {
-		c, err := tx.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: ws, ID: ident.ContactID})
+	ids := append([]string{who.ExternalID}, who.AltIDs...)
+	var found *db.Contact
+	var missing []string
+	for _, ext := range ids {
+		if ext == "" {
+			continue
+		}
+		ident, err := tx.Q.GetIdentity(ctx, db.GetIdentityParams{ChannelID: channelID, ExternalID: ext})
+		if store.NotFound(err) == store.ErrNotFound {
+			missing = append(missing, ext)
+			continue
+		} else if err != nil {
+			return "", "", err
+		}
+		if found == nil {
+			c, err := tx.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: ws, ID: ident.ContactID})
+			if err != nil {
+				return "", "", err
+			}
+			found = &c
+		}
+	}
+	if found != nil {
+		name, err := s.fillName(ctx, tx, *found, who.Name)
 		if err != nil {
 			return "", "", err
 		}
-		name, err := s.fillName(ctx, tx, c, who.Name)
-		return c.ID, name, err
-	} else if store.NotFound(err) != store.ErrNotFound {
-		return "", "", err
+		return found.ID, name, s.link(ctx, tx, ws, channelID, found.ID, missing, now)
 	}
-	var found *db.Contact
 	if who.Phone != "" {
 		for _, v := range phone.Variants(phone.Canonical(who.Phone)) {
 			if c, err := tx.Q.GetContactByPhone(ctx, db.GetContactByPhoneParams{WorkspaceID: ws, Phone: v}); err == nil {
@@ -68,10 +90,20 @@ func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID strin
 			return "", "", err
 		}
 	}
-	identID, _ := uuid.NewV7()
-	err = tx.Q.CreateIdentity(ctx, db.CreateIdentityParams{ID: identID.String(), WorkspaceID: ws, ContactID: id,
-		ChannelID: channelID, ExternalID: who.ExternalID, CreatedAt: now})
-	return id, name, err
+	return id, name, s.link(ctx, tx, ws, channelID, id, missing, now)
+}
+
+// link records the channel ids of a contact.
+func (s *Service) link(ctx context.Context, tx *store.Tx, ws, channelID, contactID string, externalIDs []string, now time.Time) error {
+	for _, ext := range externalIDs {
+		identID, _ := uuid.NewV7()
+		err := tx.Q.CreateIdentity(ctx, db.CreateIdentityParams{ID: identID.String(), WorkspaceID: ws, ContactID: contactID,
+			ChannelID: channelID, ExternalID: ext, CreatedAt: now})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillName gives a nameless contact the name a channel reports (a WhatsApp

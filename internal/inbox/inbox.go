@@ -12,6 +12,7 @@ import (
 	"charla/internal/blob"
 	"charla/internal/channel"
 	"charla/internal/contacts"
+	"charla/internal/content"
 	"charla/internal/events"
 	"charla/internal/problem"
 	"charla/internal/store"
@@ -28,10 +29,18 @@ const (
 // Message statuses, in the order they can only move forward (failed aside).
 const (
 	Queued    = "queued"
+	Sending   = "sending" // handed to the provider, answer not yet recorded
 	Sent      = "sent"
 	Delivered = "delivered"
 	Read      = "read"
 	Failed    = "failed"
+)
+
+// Attachment statuses.
+const (
+	AttachmentReady       = "ready"
+	AttachmentPending     = "pending"
+	AttachmentUnavailable = "unavailable"
 )
 
 // Conversation statuses.
@@ -52,17 +61,21 @@ const (
 
 // Message is one message of a conversation as agents, visitors and the API see it.
 type Message struct {
-	ID                string       `json:"id"`
-	ConversationID    string       `json:"conversation_id"`
-	ChannelID         string       `json:"-"`
-	Direction         string       `json:"direction"`
-	Sender            Sender       `json:"sender"`
-	Body              string       `json:"body"`
-	Status            string       `json:"status"`
-	Error             *SendError   `json:"error"`
-	Attachments       []Attachment `json:"attachments"`
-	ProviderMessageID string       `json:"provider_message_id"`
-	CreatedAt         time.Time    `json:"created_at"`
+	ID                string           `json:"id"`
+	ConversationID    string           `json:"conversation_id"`
+	ChannelID         string           `json:"-"`
+	Direction         string           `json:"direction"`
+	Sender            Sender           `json:"sender"`
+	Kind              string           `json:"kind"`
+	Body              string           `json:"body"`
+	Content           *content.Content `json:"content"`
+	ReplyTo           *content.Quote   `json:"reply_to"`
+	Status            string           `json:"status"`
+	Error             *SendError       `json:"error"`
+	Attachments       []Attachment     `json:"attachments"`
+	ProviderMessageID string           `json:"provider_message_id"`
+	PricingCategory   string           `json:"pricing_category"`
+	CreatedAt         time.Time        `json:"created_at"`
 }
 
 // Sender says who wrote a message.
@@ -72,10 +85,13 @@ type Sender struct {
 	Name string `json:"name"`
 }
 
-// SendError is why an outgoing message failed, in the provider's words and in plain language.
+// SendError is why an outgoing message failed: the provider's code, title and
+// details as given, and Reason, a plain-language explanation.
 type SendError struct {
-	Code   string `json:"code"`
-	Reason string `json:"reason"`
+	Code    string `json:"code"`
+	Title   string `json:"title"`
+	Details string `json:"details"`
+	Reason  string `json:"reason"`
 }
 
 // Attachment is a file on a message; its bytes are in the blob store under a key
@@ -85,7 +101,11 @@ type Attachment struct {
 	Filename    string `json:"filename"`
 	ContentType string `json:"content_type"`
 	Size        int64  `json:"size"`
-	storageKey  string
+	// Status is ready, pending (still being fetched from the provider) or
+	// unavailable (fetching failed; Error says why).
+	Status     string `json:"status"`
+	Error      string `json:"error,omitempty"`
+	storageKey string
 }
 
 // Conversation is a thread with one contact on one channel.
@@ -127,7 +147,22 @@ type Service struct {
 	contacts *contacts.Service
 	channels *channel.Service
 	log      *slog.Logger
+	dispatch Dispatcher
 }
+
+// Dispatcher moves work out of a transaction into durable jobs, which exist
+// only if the transaction commits.
+type Dispatcher interface {
+	// SendTx delivers a queued outgoing message; urgent (agent replies) goes
+	// ahead of bulk traffic.
+	SendTx(ctx context.Context, tx *store.Tx, messageID string, urgent bool) error
+	// FetchMediaTx copies a provider-held file into the blob store.
+	FetchMediaTx(ctx context.Context, tx *store.Tx, attachmentID string) error
+}
+
+// SetDispatcher connects the send pipeline; without one, queued messages wait
+// for the pipeline's sweep.
+func (s *Service) SetDispatcher(d Dispatcher) { s.dispatch = d }
 
 func New(d *store.DB, bus events.Bus, blobs blob.Store, c *contacts.Service, ch *channel.Service, log *slog.Logger) *Service {
 	return &Service{db: d, bus: bus, blobs: blobs, contacts: c, channels: ch, log: log}
@@ -149,11 +184,17 @@ func (s *Service) Blob(ctx context.Context, ws, attachmentID string) (Attachment
 	if err != nil {
 		return Attachment{}, nil, notFound(err, "attachment")
 	}
+	switch row.Status {
+	case AttachmentPending:
+		return Attachment{}, nil, problem.New(problem.Conflict, "this file is still being fetched from the provider; try again in a moment")
+	case AttachmentUnavailable:
+		return Attachment{}, nil, problem.New(problem.Conflict, "media unavailable: %s", row.Error)
+	}
 	r, _, err := s.blobs.Open(ctx, row.StorageKey)
 	if err != nil {
 		return Attachment{}, nil, err
 	}
-	return Attachment{ID: row.ID, Filename: row.Filename, ContentType: row.ContentType, Size: row.Size}, r, nil
+	return Attachment{ID: row.ID, Filename: row.Filename, ContentType: row.ContentType, Size: row.Size, Status: row.Status}, r, nil
 }
 
 func notFound(err error, what string) error {

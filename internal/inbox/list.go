@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"charla/internal/auth"
+	"charla/internal/content"
 	"charla/internal/problem"
 	"charla/internal/store"
 	"charla/internal/store/db"
@@ -158,10 +159,13 @@ func (s *Service) scanConversation(r scanner) (Conversation, error) {
 }
 
 const messageColumns = `SELECT m.id, m.conversation_id, m.channel_id, m.direction, m.sender_type, m.sender_id,
-	COALESCE(u.name, ct.name, ''), m.body, m.status, m.error_code, m.error_reason, m.provider_message_id, m.created_at
+	COALESCE(u.name, ct.name, ''), m.kind, m.body, m.content, m.status, m.error_code, m.error_title,
+	m.error_details, m.error_reason, m.provider_message_id, m.pricing_category, m.created_at,
+	q.id, q.direction, q.kind, q.body
 FROM messages m
 LEFT JOIN users u ON u.id = m.sender_id AND m.sender_type = 'user'
 LEFT JOIN contacts ct ON ct.id = m.sender_id AND m.sender_type = 'contact'
+LEFT JOIN messages q ON q.id = m.reply_to_id
 WHERE m.workspace_id = `
 
 // MessagePage is one page of a conversation's messages, newest first.
@@ -224,16 +228,22 @@ func (s *Service) queryMessages(ctx context.Context, q store.Query) ([]Message, 
 	byID := map[string]int{}
 	for rows.Next() {
 		var m Message
-		var senderID, provider sql.NullString
-		var code, reason string
+		var senderID, provider, qID, qDir, qKind, qBody sql.NullString
+		var body string
+		var e SendError
 		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ChannelID, &m.Direction, &m.Sender.Type, &senderID,
-			&m.Sender.Name, &m.Body, &m.Status, &code, &reason, &provider, &m.CreatedAt); err != nil {
+			&m.Sender.Name, &m.Kind, &m.Body, &body, &m.Status, &e.Code, &e.Title, &e.Details, &e.Reason,
+			&provider, &m.PricingCategory, &m.CreatedAt, &qID, &qDir, &qKind, &qBody); err != nil {
 			return nil, err
 		}
 		m.Sender.ID, m.ProviderMessageID = senderID.String, provider.String
 		m.CreatedAt = m.CreatedAt.UTC()
-		if code != "" || reason != "" {
-			m.Error = &SendError{Code: code, Reason: reason}
+		m.Content = content.Decode(body)
+		if e != (SendError{}) {
+			m.Error = &e
+		}
+		if qID.Valid {
+			m.ReplyTo = &content.Quote{ID: qID.String, Direction: qDir.String, Kind: qKind.String, Body: qBody.String}
 		}
 		m.Attachments = []Attachment{}
 		byID[m.ID] = len(msgs)
@@ -247,7 +257,7 @@ func (s *Service) queryMessages(ctx context.Context, q store.Query) ([]Message, 
 		ids[i] = m.ID
 	}
 	var a store.Query
-	a.WriteString("SELECT id, message_id, filename, content_type, size, storage_key FROM attachments WHERE message_id IN " + a.In(ids) + " ORDER BY created_at, id")
+	a.WriteString("SELECT id, message_id, filename, content_type, size, storage_key, status, error FROM attachments WHERE message_id IN " + a.In(ids) + " ORDER BY created_at, id")
 	arows, err := s.db.R.QueryContext(ctx, a.String(), a.Args...)
 	if err != nil {
 		return nil, err
@@ -256,7 +266,7 @@ func (s *Service) queryMessages(ctx context.Context, q store.Query) ([]Message, 
 	for arows.Next() {
 		var at Attachment
 		var msgID string
-		if err := arows.Scan(&at.ID, &msgID, &at.Filename, &at.ContentType, &at.Size, &at.storageKey); err != nil {
+		if err := arows.Scan(&at.ID, &msgID, &at.Filename, &at.ContentType, &at.Size, &at.storageKey, &at.Status, &at.Error); err != nil {
 			return nil, err
 		}
 		m := &msgs[byID[msgID]]

@@ -175,3 +175,10 @@ func (s *Service) WakeSnoozed(ctx context.Context, now time.Time) (int, error) {
 	})
 	return len(woken), err
 }
+
+func nullPtr(s *string) sql.NullString {
+	if s == nil {
+		return sql.NullString{}
+	}
+	return nullString(*s)
+}

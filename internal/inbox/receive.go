@@ -8,6 +8,7 @@ import (
 
 	"charla/internal/channel"
 	"charla/internal/contacts"
+	"charla/internal/content"
 	"charla/internal/events"
 	"charla/internal/store"
 	"charla/internal/store/db"
@@ -19,11 +20,29 @@ type Inbound struct {
 	From    contacts.Who
 	// ProviderMessageID makes redelivery a no-op; "" when the channel has none.
 	ProviderMessageID string
-	Body              string
+	// Kind is one of the Kind constants ("" is text).
+	Kind    string
+	Body    string
+	Content *content.Content
+	// Preview is the conversation list's one-line summary ("" derives it from Body).
+	Preview string
+	// QuotedProviderID is the provider id of the message this one replies to.
+	QuotedProviderID string
 	// Files were stored with StoreUpload before the message is received.
 	Files []StoredFile
+	// Media are files the provider still holds; they are fetched by a job after the commit.
+	Media []ProviderMedia
+	// Referral (JSON) is the ad or post that brought the contact; kept on the conversation.
+	Referral string
 	// At is when the provider says the contact sent it (zero: now); it opens the reply window.
 	At time.Time
+}
+
+// ProviderMedia is a file known by the provider's media id, not yet downloaded.
+type ProviderMedia struct {
+	ID          string
+	Filename    string
+	ContentType string
 }
 
 // Received is what Receive did.
@@ -83,9 +102,31 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 			return err
 		}
 		msgID := newID()
+		kind := in.Kind
+		if kind == "" {
+			kind = content.KindText
+		}
+		body := in.Content
+		replyTo, quote, err := s.quoted(ctx, tx, in.Channel.ID, in.QuotedProviderID)
+		if err != nil {
+			return err
+		}
+		if in.QuotedProviderID != "" && replyTo == nil {
+			body = withQuotedID(body, in.QuotedProviderID)
+		}
+		if body != nil && body.Reaction != nil && body.Reaction.TargetProviderID != "" {
+			target, _, err := s.quoted(ctx, tx, in.Channel.ID, body.Reaction.TargetProviderID)
+			if err != nil {
+				return err
+			}
+			if target != nil {
+				body.Reaction.TargetID = *target
+			}
+		}
 		err = tx.Q.CreateMessage(ctx, db.CreateMessageParams{ID: msgID, WorkspaceID: ws, ConversationID: convID,
 			ChannelID: in.Channel.ID, Direction: Incoming, SenderType: "contact", SenderID: nullString(contactID),
-			Body: in.Body, Status: Delivered, ProviderMessageID: nullString(in.ProviderMessageID), CreatedAt: now})
+			Body: in.Body, Status: Delivered, ProviderMessageID: nullString(in.ProviderMessageID), CreatedAt: now,
+			Kind: kind, Content: content.Encode(body), ReplyToID: nullPtr(replyTo)})
 		if err != nil {
 			return err
 		}
@@ -93,24 +134,49 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
+		for _, m := range in.Media {
+			a := Attachment{ID: newID(), Filename: m.Filename, ContentType: m.ContentType, Status: AttachmentPending}
+			err := tx.Q.CreateAttachment(ctx, db.CreateAttachmentParams{ID: a.ID, WorkspaceID: ws, MessageID: msgID,
+				Filename: a.Filename, ContentType: a.ContentType, CreatedAt: now, Status: AttachmentPending,
+				ProviderMediaID: m.ID})
+			if err != nil {
+				return err
+			}
+			if s.dispatch != nil {
+				if err := s.dispatch.FetchMediaTx(ctx, tx, a.ID); err != nil {
+					return err
+				}
+			}
+			atts = append(atts, a)
+		}
+		if in.Referral != "" {
+			if err := tx.Q.SetConversationReferral(ctx, db.SetConversationReferralParams{ID: convID, Referral: in.Referral}); err != nil {
+				return err
+			}
+		}
+		line := in.Preview
+		if line == "" {
+			line = in.Body
+		}
 		err = tx.Q.TouchConversationInbound(ctx, db.TouchConversationInboundParams{ID: convID,
-			LastMessagePreview: preview(in.Body, len(in.Files)), LastActivityAt: now,
+			LastMessagePreview: preview(line, len(atts)), LastActivityAt: now,
 			LastInboundAt: nullTime(at)})
 		if err != nil {
 			return err
 		}
 		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID, Message: Message{
 			ID: msgID, ConversationID: convID, ChannelID: in.Channel.ID, Direction: Incoming,
-			Sender: Sender{Type: "contact", ID: contactID, Name: contactName}, Body: in.Body, Status: Delivered,
+			Sender: Sender{Type: "contact", ID: contactID, Name: contactName}, Kind: kind, Body: in.Body,
+			Content: body, ReplyTo: quote, Status: Delivered,
 			Attachments: atts, ProviderMessageID: in.ProviderMessageID, CreatedAt: now,
 		}}
-		kind := EventConversationUpdated
+		convEvent := EventConversationUpdated
 		if created {
-			kind = EventConversationCreated
+			convEvent = EventConversationCreated
 		}
 		tx.AfterCommit(func() {
 			s.publish(
-				events.Event{Workspace: ws, Kind: kind, Conversation: convID, Contact: contactID, Channel: in.Channel.ID},
+				events.Event{Workspace: ws, Kind: convEvent, Conversation: convID, Contact: contactID, Channel: in.Channel.ID},
 				events.Event{Workspace: ws, Kind: EventMessageCreated, Conversation: convID, Message: msgID, Channel: in.Channel.ID},
 			)
 		})
@@ -138,9 +204,10 @@ func (s *Service) conversationFor(ctx context.Context, tx *store.Tx, ws, channel
 func insertFiles(ctx context.Context, tx *store.Tx, ws, msgID string, files []StoredFile, now time.Time) ([]Attachment, error) {
 	atts := make([]Attachment, 0, len(files))
 	for _, f := range files {
-		a := Attachment{ID: newID(), Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, storageKey: f.Key}
+		a := Attachment{ID: newID(), Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, Status: AttachmentReady, storageKey: f.Key}
 		err := tx.Q.CreateAttachment(ctx, db.CreateAttachmentParams{ID: a.ID, WorkspaceID: ws, MessageID: msgID,
-			Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, StorageKey: f.Key, CreatedAt: now})
+			Filename: f.Filename, ContentType: f.ContentType, Size: f.Size, StorageKey: f.Key, CreatedAt: now,
+			Status: AttachmentReady})
 		if err != nil {
 			return nil, err
 		}
@@ -152,4 +219,27 @@ func insertFiles(ctx context.Context, tx *store.Tx, ws, msgID string, files []St
 func newID() string {
 	id, _ := uuid.NewV7()
 	return id.String()
+}
+
+// quoted finds the message a provider id names on a channel, for replies and reactions.
+func (s *Service) quoted(ctx context.Context, tx *store.Tx, channelID, providerID string) (*string, *content.Quote, error) {
+	if providerID == "" {
+		return nil, nil, nil
+	}
+	m, err := tx.Q.GetMessageByProviderID(ctx, db.GetMessageByProviderIDParams{ChannelID: channelID, ProviderMessageID: nullString(providerID)})
+	if store.NotFound(err) == store.ErrNotFound {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return &m.ID, &content.Quote{ID: m.ID, Direction: m.Direction, Kind: m.Kind, Body: m.Body}, nil
+}
+
+func withQuotedID(c *content.Content, providerID string) *content.Content {
+	if c == nil {
+		c = &content.Content{}
+	}
+	c.QuotedProviderID = providerID
+	return c
 }

@@ -106,6 +106,25 @@ func (q *Queries) GetChannelByID(ctx context.Context, id string) (Channel, error
 	return i, err
 }
 
+const getChannelHealth = `-- name: GetChannelHealth :one
+SELECT channel_id, last_webhook_at, last_error, last_error_at, info, checked_at, updated_at FROM channel_health WHERE channel_id = $1
+`
+
+func (q *Queries) GetChannelHealth(ctx context.Context, channelID string) (ChannelHealth, error) {
+	row := q.queryRow(ctx, q.getChannelHealthStmt, getChannelHealth, channelID)
+	var i ChannelHealth
+	err := row.Scan(
+		&i.ChannelID,
+		&i.LastWebhookAt,
+		&i.LastError,
+		&i.LastErrorAt,
+		&i.Info,
+		&i.CheckedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const listChannels = `-- name: ListChannels :many
 SELECT id, workspace_id, type, name, settings, secrets, created_at, updated_at, deleted_at FROM channels WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id
 `
@@ -141,6 +160,56 @@ func (q *Queries) ListChannels(ctx context.Context, workspaceID string) ([]Chann
 		return nil, err
 	}
 	return items, nil
+}
+
+const setChannelError = `-- name: SetChannelError :exec
+INSERT INTO channel_health (channel_id, last_error, last_error_at, info, updated_at) VALUES ($1, $2, $3, '', $3)
+ON CONFLICT (channel_id) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+    updated_at = excluded.updated_at
+`
+
+type SetChannelErrorParams struct {
+	ChannelID   string
+	LastError   string
+	LastErrorAt sql.NullTime
+}
+
+func (q *Queries) SetChannelError(ctx context.Context, arg SetChannelErrorParams) error {
+	_, err := q.exec(ctx, q.setChannelErrorStmt, setChannelError, arg.ChannelID, arg.LastError, arg.LastErrorAt)
+	return err
+}
+
+const setChannelInfo = `-- name: SetChannelInfo :exec
+INSERT INTO channel_health (channel_id, last_error, info, checked_at, updated_at) VALUES ($1, '', $2, $3, $3)
+ON CONFLICT (channel_id) DO UPDATE SET info = excluded.info, checked_at = excluded.checked_at,
+    updated_at = excluded.updated_at
+`
+
+type SetChannelInfoParams struct {
+	ChannelID string
+	Info      string
+	CheckedAt sql.NullTime
+}
+
+// info is the provider's view of the number as JSON; $3 is when it was checked.
+func (q *Queries) SetChannelInfo(ctx context.Context, arg SetChannelInfoParams) error {
+	_, err := q.exec(ctx, q.setChannelInfoStmt, setChannelInfo, arg.ChannelID, arg.Info, arg.CheckedAt)
+	return err
+}
+
+const touchChannelWebhook = `-- name: TouchChannelWebhook :exec
+INSERT INTO channel_health (channel_id, last_webhook_at, last_error, info, updated_at) VALUES ($1, $2, '', '', $2)
+ON CONFLICT (channel_id) DO UPDATE SET last_webhook_at = excluded.last_webhook_at, updated_at = excluded.updated_at
+`
+
+type TouchChannelWebhookParams struct {
+	ChannelID     string
+	LastWebhookAt sql.NullTime
+}
+
+func (q *Queries) TouchChannelWebhook(ctx context.Context, arg TouchChannelWebhookParams) error {
+	_, err := q.exec(ctx, q.touchChannelWebhookStmt, touchChannelWebhook, arg.ChannelID, arg.LastWebhookAt)
+	return err
 }
 
 const updateChannel = `-- name: UpdateChannel :execrows

@@ -25,6 +25,39 @@ func (q *Queries) AddContactTag(ctx context.Context, arg AddContactTagParams) er
 	return err
 }
 
+const channelIdentities = `-- name: ChannelIdentities :many
+SELECT external_id FROM contact_identities WHERE contact_id = $1 AND channel_id = $2 ORDER BY created_at, id
+`
+
+type ChannelIdentitiesParams struct {
+	ContactID string
+	ChannelID string
+}
+
+// The ids a contact is known by on one channel, oldest first.
+func (q *Queries) ChannelIdentities(ctx context.Context, arg ChannelIdentitiesParams) ([]string, error) {
+	rows, err := q.query(ctx, q.channelIdentitiesStmt, channelIdentities, arg.ContactID, arg.ChannelID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []string{}
+	for rows.Next() {
+		var external_id string
+		if err := rows.Scan(&external_id); err != nil {
+			return nil, err
+		}
+		items = append(items, external_id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const createContact = `-- name: CreateContact :exec
 INSERT INTO contacts (id, workspace_id, name, email, phone, attributes, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)

@@ -30,6 +30,18 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.addTeamMemberStmt, err = db.PrepareContext(ctx, addTeamMember); err != nil {
 		return nil, fmt.Errorf("error preparing query AddTeamMember: %w", err)
 	}
+	if q.advanceMessageStatusStmt, err = db.PrepareContext(ctx, advanceMessageStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query AdvanceMessageStatus: %w", err)
+	}
+	if q.channelIdentitiesStmt, err = db.PrepareContext(ctx, channelIdentities); err != nil {
+		return nil, fmt.Errorf("error preparing query ChannelIdentities: %w", err)
+	}
+	if q.claimMessageStmt, err = db.PrepareContext(ctx, claimMessage); err != nil {
+		return nil, fmt.Errorf("error preparing query ClaimMessage: %w", err)
+	}
+	if q.countBusinessInitiatedStmt, err = db.PrepareContext(ctx, countBusinessInitiated); err != nil {
+		return nil, fmt.Errorf("error preparing query CountBusinessInitiated: %w", err)
+	}
 	if q.countOwnersStmt, err = db.PrepareContext(ctx, countOwners); err != nil {
 		return nil, fmt.Errorf("error preparing query CountOwners: %w", err)
 	}
@@ -99,11 +111,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getAttachmentStmt, err = db.PrepareContext(ctx, getAttachment); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttachment: %w", err)
 	}
+	if q.getAttachmentByIDStmt, err = db.PrepareContext(ctx, getAttachmentByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetAttachmentByID: %w", err)
+	}
 	if q.getChannelStmt, err = db.PrepareContext(ctx, getChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query GetChannel: %w", err)
 	}
 	if q.getChannelByIDStmt, err = db.PrepareContext(ctx, getChannelByID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetChannelByID: %w", err)
+	}
+	if q.getChannelHealthStmt, err = db.PrepareContext(ctx, getChannelHealth); err != nil {
+		return nil, fmt.Errorf("error preparing query GetChannelHealth: %w", err)
 	}
 	if q.getContactStmt, err = db.PrepareContext(ctx, getContact); err != nil {
 		return nil, fmt.Errorf("error preparing query GetContact: %w", err)
@@ -125,6 +143,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getMessageStmt, err = db.PrepareContext(ctx, getMessage); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMessage: %w", err)
+	}
+	if q.getMessageByIDStmt, err = db.PrepareContext(ctx, getMessageByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetMessageByID: %w", err)
 	}
 	if q.getMessageByProviderIDStmt, err = db.PrepareContext(ctx, getMessageByProviderID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMessageByProviderID: %w", err)
@@ -186,6 +207,18 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.markOutgoingReadStmt, err = db.PrepareContext(ctx, markOutgoingRead); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkOutgoingRead: %w", err)
 	}
+	if q.purgePendingStatusesStmt, err = db.PrepareContext(ctx, purgePendingStatuses); err != nil {
+		return nil, fmt.Errorf("error preparing query PurgePendingStatuses: %w", err)
+	}
+	if q.queuedMessagesStmt, err = db.PrepareContext(ctx, queuedMessages); err != nil {
+		return nil, fmt.Errorf("error preparing query QueuedMessages: %w", err)
+	}
+	if q.recordBusinessInitiatedStmt, err = db.PrepareContext(ctx, recordBusinessInitiated); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordBusinessInitiated: %w", err)
+	}
+	if q.recordProviderIDStmt, err = db.PrepareContext(ctx, recordProviderID); err != nil {
+		return nil, fmt.Errorf("error preparing query RecordProviderID: %w", err)
+	}
 	if q.removeContactTagStmt, err = db.PrepareContext(ctx, removeContactTag); err != nil {
 		return nil, fmt.Errorf("error preparing query RemoveContactTag: %w", err)
 	}
@@ -195,14 +228,35 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.renameTeamStmt, err = db.PrepareContext(ctx, renameTeam); err != nil {
 		return nil, fmt.Errorf("error preparing query RenameTeam: %w", err)
 	}
+	if q.savePendingStatusStmt, err = db.PrepareContext(ctx, savePendingStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SavePendingStatus: %w", err)
+	}
+	if q.setAttachmentReadyStmt, err = db.PrepareContext(ctx, setAttachmentReady); err != nil {
+		return nil, fmt.Errorf("error preparing query SetAttachmentReady: %w", err)
+	}
+	if q.setAttachmentUnavailableStmt, err = db.PrepareContext(ctx, setAttachmentUnavailable); err != nil {
+		return nil, fmt.Errorf("error preparing query SetAttachmentUnavailable: %w", err)
+	}
+	if q.setChannelErrorStmt, err = db.PrepareContext(ctx, setChannelError); err != nil {
+		return nil, fmt.Errorf("error preparing query SetChannelError: %w", err)
+	}
+	if q.setChannelInfoStmt, err = db.PrepareContext(ctx, setChannelInfo); err != nil {
+		return nil, fmt.Errorf("error preparing query SetChannelInfo: %w", err)
+	}
 	if q.setConversationAssignmentStmt, err = db.PrepareContext(ctx, setConversationAssignment); err != nil {
 		return nil, fmt.Errorf("error preparing query SetConversationAssignment: %w", err)
 	}
 	if q.setConversationBotPausedStmt, err = db.PrepareContext(ctx, setConversationBotPaused); err != nil {
 		return nil, fmt.Errorf("error preparing query SetConversationBotPaused: %w", err)
 	}
+	if q.setConversationReferralStmt, err = db.PrepareContext(ctx, setConversationReferral); err != nil {
+		return nil, fmt.Errorf("error preparing query SetConversationReferral: %w", err)
+	}
 	if q.setConversationStatusStmt, err = db.PrepareContext(ctx, setConversationStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetConversationStatus: %w", err)
+	}
+	if q.setMessagePricingStmt, err = db.PrepareContext(ctx, setMessagePricing); err != nil {
+		return nil, fmt.Errorf("error preparing query SetMessagePricing: %w", err)
 	}
 	if q.setMessageProviderIDStmt, err = db.PrepareContext(ctx, setMessageProviderID); err != nil {
 		return nil, fmt.Errorf("error preparing query SetMessageProviderID: %w", err)
@@ -210,8 +264,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setMessageStatusStmt, err = db.PrepareContext(ctx, setMessageStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetMessageStatus: %w", err)
 	}
+	if q.takePendingStatusesStmt, err = db.PrepareContext(ctx, takePendingStatuses); err != nil {
+		return nil, fmt.Errorf("error preparing query TakePendingStatuses: %w", err)
+	}
 	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
+	}
+	if q.touchChannelWebhookStmt, err = db.PrepareContext(ctx, touchChannelWebhook); err != nil {
+		return nil, fmt.Errorf("error preparing query TouchChannelWebhook: %w", err)
 	}
 	if q.touchConversationInboundStmt, err = db.PrepareContext(ctx, touchConversationInbound); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchConversationInbound: %w", err)
@@ -259,6 +319,26 @@ func (q *Queries) Close() error {
 	if q.addTeamMemberStmt != nil {
 		if cerr := q.addTeamMemberStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing addTeamMemberStmt: %w", cerr)
+		}
+	}
+	if q.advanceMessageStatusStmt != nil {
+		if cerr := q.advanceMessageStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing advanceMessageStatusStmt: %w", cerr)
+		}
+	}
+	if q.channelIdentitiesStmt != nil {
+		if cerr := q.channelIdentitiesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing channelIdentitiesStmt: %w", cerr)
+		}
+	}
+	if q.claimMessageStmt != nil {
+		if cerr := q.claimMessageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing claimMessageStmt: %w", cerr)
+		}
+	}
+	if q.countBusinessInitiatedStmt != nil {
+		if cerr := q.countBusinessInitiatedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countBusinessInitiatedStmt: %w", cerr)
 		}
 	}
 	if q.countOwnersStmt != nil {
@@ -376,6 +456,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getAttachmentStmt: %w", cerr)
 		}
 	}
+	if q.getAttachmentByIDStmt != nil {
+		if cerr := q.getAttachmentByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getAttachmentByIDStmt: %w", cerr)
+		}
+	}
 	if q.getChannelStmt != nil {
 		if cerr := q.getChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getChannelStmt: %w", cerr)
@@ -384,6 +469,11 @@ func (q *Queries) Close() error {
 	if q.getChannelByIDStmt != nil {
 		if cerr := q.getChannelByIDStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getChannelByIDStmt: %w", cerr)
+		}
+	}
+	if q.getChannelHealthStmt != nil {
+		if cerr := q.getChannelHealthStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getChannelHealthStmt: %w", cerr)
 		}
 	}
 	if q.getContactStmt != nil {
@@ -419,6 +509,11 @@ func (q *Queries) Close() error {
 	if q.getMessageStmt != nil {
 		if cerr := q.getMessageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getMessageStmt: %w", cerr)
+		}
+	}
+	if q.getMessageByIDStmt != nil {
+		if cerr := q.getMessageByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getMessageByIDStmt: %w", cerr)
 		}
 	}
 	if q.getMessageByProviderIDStmt != nil {
@@ -521,6 +616,26 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing markOutgoingReadStmt: %w", cerr)
 		}
 	}
+	if q.purgePendingStatusesStmt != nil {
+		if cerr := q.purgePendingStatusesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing purgePendingStatusesStmt: %w", cerr)
+		}
+	}
+	if q.queuedMessagesStmt != nil {
+		if cerr := q.queuedMessagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing queuedMessagesStmt: %w", cerr)
+		}
+	}
+	if q.recordBusinessInitiatedStmt != nil {
+		if cerr := q.recordBusinessInitiatedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordBusinessInitiatedStmt: %w", cerr)
+		}
+	}
+	if q.recordProviderIDStmt != nil {
+		if cerr := q.recordProviderIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing recordProviderIDStmt: %w", cerr)
+		}
+	}
 	if q.removeContactTagStmt != nil {
 		if cerr := q.removeContactTagStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing removeContactTagStmt: %w", cerr)
@@ -536,6 +651,31 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing renameTeamStmt: %w", cerr)
 		}
 	}
+	if q.savePendingStatusStmt != nil {
+		if cerr := q.savePendingStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing savePendingStatusStmt: %w", cerr)
+		}
+	}
+	if q.setAttachmentReadyStmt != nil {
+		if cerr := q.setAttachmentReadyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setAttachmentReadyStmt: %w", cerr)
+		}
+	}
+	if q.setAttachmentUnavailableStmt != nil {
+		if cerr := q.setAttachmentUnavailableStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setAttachmentUnavailableStmt: %w", cerr)
+		}
+	}
+	if q.setChannelErrorStmt != nil {
+		if cerr := q.setChannelErrorStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setChannelErrorStmt: %w", cerr)
+		}
+	}
+	if q.setChannelInfoStmt != nil {
+		if cerr := q.setChannelInfoStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setChannelInfoStmt: %w", cerr)
+		}
+	}
 	if q.setConversationAssignmentStmt != nil {
 		if cerr := q.setConversationAssignmentStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setConversationAssignmentStmt: %w", cerr)
@@ -546,9 +686,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setConversationBotPausedStmt: %w", cerr)
 		}
 	}
+	if q.setConversationReferralStmt != nil {
+		if cerr := q.setConversationReferralStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setConversationReferralStmt: %w", cerr)
+		}
+	}
 	if q.setConversationStatusStmt != nil {
 		if cerr := q.setConversationStatusStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setConversationStatusStmt: %w", cerr)
+		}
+	}
+	if q.setMessagePricingStmt != nil {
+		if cerr := q.setMessagePricingStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setMessagePricingStmt: %w", cerr)
 		}
 	}
 	if q.setMessageProviderIDStmt != nil {
@@ -561,9 +711,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setMessageStatusStmt: %w", cerr)
 		}
 	}
+	if q.takePendingStatusesStmt != nil {
+		if cerr := q.takePendingStatusesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing takePendingStatusesStmt: %w", cerr)
+		}
+	}
 	if q.touchAPITokenStmt != nil {
 		if cerr := q.touchAPITokenStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchAPITokenStmt: %w", cerr)
+		}
+	}
+	if q.touchChannelWebhookStmt != nil {
+		if cerr := q.touchChannelWebhookStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing touchChannelWebhookStmt: %w", cerr)
 		}
 	}
 	if q.touchConversationInboundStmt != nil {
@@ -662,6 +822,10 @@ type Queries struct {
 	tx                            *sql.Tx
 	addContactTagStmt             *sql.Stmt
 	addTeamMemberStmt             *sql.Stmt
+	advanceMessageStatusStmt      *sql.Stmt
+	channelIdentitiesStmt         *sql.Stmt
+	claimMessageStmt              *sql.Stmt
+	countBusinessInitiatedStmt    *sql.Stmt
 	countOwnersStmt               *sql.Stmt
 	countWorkspacesStmt           *sql.Stmt
 	createAPITokenStmt            *sql.Stmt
@@ -685,8 +849,10 @@ type Queries struct {
 	deleteUserSessionsStmt        *sql.Stmt
 	getAPITokenByHashStmt         *sql.Stmt
 	getAttachmentStmt             *sql.Stmt
+	getAttachmentByIDStmt         *sql.Stmt
 	getChannelStmt                *sql.Stmt
 	getChannelByIDStmt            *sql.Stmt
+	getChannelHealthStmt          *sql.Stmt
 	getContactStmt                *sql.Stmt
 	getContactByEmailStmt         *sql.Stmt
 	getContactByPhoneStmt         *sql.Stmt
@@ -694,6 +860,7 @@ type Queries struct {
 	getConversationByIDStmt       *sql.Stmt
 	getIdentityStmt               *sql.Stmt
 	getMessageStmt                *sql.Stmt
+	getMessageByIDStmt            *sql.Stmt
 	getMessageByProviderIDStmt    *sql.Stmt
 	getSessionStmt                *sql.Stmt
 	getTeamStmt                   *sql.Stmt
@@ -714,15 +881,28 @@ type Queries struct {
 	listUsersStmt                 *sql.Stmt
 	markConversationReadStmt      *sql.Stmt
 	markOutgoingReadStmt          *sql.Stmt
+	purgePendingStatusesStmt      *sql.Stmt
+	queuedMessagesStmt            *sql.Stmt
+	recordBusinessInitiatedStmt   *sql.Stmt
+	recordProviderIDStmt          *sql.Stmt
 	removeContactTagStmt          *sql.Stmt
 	removeTeamMemberStmt          *sql.Stmt
 	renameTeamStmt                *sql.Stmt
+	savePendingStatusStmt         *sql.Stmt
+	setAttachmentReadyStmt        *sql.Stmt
+	setAttachmentUnavailableStmt  *sql.Stmt
+	setChannelErrorStmt           *sql.Stmt
+	setChannelInfoStmt            *sql.Stmt
 	setConversationAssignmentStmt *sql.Stmt
 	setConversationBotPausedStmt  *sql.Stmt
+	setConversationReferralStmt   *sql.Stmt
 	setConversationStatusStmt     *sql.Stmt
+	setMessagePricingStmt         *sql.Stmt
 	setMessageProviderIDStmt      *sql.Stmt
 	setMessageStatusStmt          *sql.Stmt
+	takePendingStatusesStmt       *sql.Stmt
 	touchAPITokenStmt             *sql.Stmt
+	touchChannelWebhookStmt       *sql.Stmt
 	touchConversationInboundStmt  *sql.Stmt
 	touchConversationOutboundStmt *sql.Stmt
 	updateChannelStmt             *sql.Stmt
@@ -742,6 +922,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		tx:                            tx,
 		addContactTagStmt:             q.addContactTagStmt,
 		addTeamMemberStmt:             q.addTeamMemberStmt,
+		advanceMessageStatusStmt:      q.advanceMessageStatusStmt,
+		channelIdentitiesStmt:         q.channelIdentitiesStmt,
+		claimMessageStmt:              q.claimMessageStmt,
+		countBusinessInitiatedStmt:    q.countBusinessInitiatedStmt,
 		countOwnersStmt:               q.countOwnersStmt,
 		countWorkspacesStmt:           q.countWorkspacesStmt,
 		createAPITokenStmt:            q.createAPITokenStmt,
@@ -765,8 +949,10 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteUserSessionsStmt:        q.deleteUserSessionsStmt,
 		getAPITokenByHashStmt:         q.getAPITokenByHashStmt,
 		getAttachmentStmt:             q.getAttachmentStmt,
+		getAttachmentByIDStmt:         q.getAttachmentByIDStmt,
 		getChannelStmt:                q.getChannelStmt,
 		getChannelByIDStmt:            q.getChannelByIDStmt,
+		getChannelHealthStmt:          q.getChannelHealthStmt,
 		getContactStmt:                q.getContactStmt,
 		getContactByEmailStmt:         q.getContactByEmailStmt,
 		getContactByPhoneStmt:         q.getContactByPhoneStmt,
@@ -774,6 +960,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getConversationByIDStmt:       q.getConversationByIDStmt,
 		getIdentityStmt:               q.getIdentityStmt,
 		getMessageStmt:                q.getMessageStmt,
+		getMessageByIDStmt:            q.getMessageByIDStmt,
 		getMessageByProviderIDStmt:    q.getMessageByProviderIDStmt,
 		getSessionStmt:                q.getSessionStmt,
 		getTeamStmt:                   q.getTeamStmt,
@@ -794,15 +981,28 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listUsersStmt:                 q.listUsersStmt,
 		markConversationReadStmt:      q.markConversationReadStmt,
 		markOutgoingReadStmt:          q.markOutgoingReadStmt,
+		purgePendingStatusesStmt:      q.purgePendingStatusesStmt,
+		queuedMessagesStmt:            q.queuedMessagesStmt,
+		recordBusinessInitiatedStmt:   q.recordBusinessInitiatedStmt,
+		recordProviderIDStmt:          q.recordProviderIDStmt,
 		removeContactTagStmt:          q.removeContactTagStmt,
 		removeTeamMemberStmt:          q.removeTeamMemberStmt,
 		renameTeamStmt:                q.renameTeamStmt,
+		savePendingStatusStmt:         q.savePendingStatusStmt,
+		setAttachmentReadyStmt:        q.setAttachmentReadyStmt,
+		setAttachmentUnavailableStmt:  q.setAttachmentUnavailableStmt,
+		setChannelErrorStmt:           q.setChannelErrorStmt,
+		setChannelInfoStmt:            q.setChannelInfoStmt,
 		setConversationAssignmentStmt: q.setConversationAssignmentStmt,
 		setConversationBotPausedStmt:  q.setConversationBotPausedStmt,
+		setConversationReferralStmt:   q.setConversationReferralStmt,
 		setConversationStatusStmt:     q.setConversationStatusStmt,
+		setMessagePricingStmt:         q.setMessagePricingStmt,
 		setMessageProviderIDStmt:      q.setMessageProviderIDStmt,
 		setMessageStatusStmt:          q.setMessageStatusStmt,
+		takePendingStatusesStmt:       q.takePendingStatusesStmt,
 		touchAPITokenStmt:             q.touchAPITokenStmt,
+		touchChannelWebhookStmt:       q.touchChannelWebhookStmt,
 		touchConversationInboundStmt:  q.touchConversationInboundStmt,
 		touchConversationOutboundStmt: q.touchConversationOutboundStmt,
 		updateChannelStmt:             q.updateChannelStmt,

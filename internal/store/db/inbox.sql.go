@@ -12,19 +12,22 @@ import (
 )
 
 const createAttachment = `-- name: CreateAttachment :exec
-INSERT INTO attachments (id, workspace_id, message_id, filename, content_type, size, storage_key, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+INSERT INTO attachments (id, workspace_id, message_id, filename, content_type, size, storage_key, created_at,
+    status, provider_media_id, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '')
 `
 
 type CreateAttachmentParams struct {
-	ID          string
-	WorkspaceID string
-	MessageID   string
-	Filename    string
-	ContentType string
-	Size        int64
-	StorageKey  string
-	CreatedAt   time.Time
+	ID              string
+	WorkspaceID     string
+	MessageID       string
+	Filename        string
+	ContentType     string
+	Size            int64
+	StorageKey      string
+	CreatedAt       time.Time
+	Status          string
+	ProviderMediaID string
 }
 
 func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentParams) error {
@@ -37,6 +40,8 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 		arg.Size,
 		arg.StorageKey,
 		arg.CreatedAt,
+		arg.Status,
+		arg.ProviderMediaID,
 	)
 	return err
 }
@@ -68,8 +73,8 @@ func (q *Queries) CreateConversation(ctx context.Context, arg CreateConversation
 
 const createMessage = `-- name: CreateMessage :exec
 INSERT INTO messages (id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body,
-    status, error_code, error_reason, provider_message_id, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', $10, $11, $11)
+    status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', $10, $11, $11, $12, $13, $14)
 `
 
 type CreateMessageParams struct {
@@ -84,6 +89,9 @@ type CreateMessageParams struct {
 	Status            string
 	ProviderMessageID sql.NullString
 	CreatedAt         time.Time
+	Kind              string
+	Content           string
+	ReplyToID         sql.NullString
 }
 
 func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) error {
@@ -99,12 +107,15 @@ func (q *Queries) CreateMessage(ctx context.Context, arg CreateMessageParams) er
 		arg.Status,
 		arg.ProviderMessageID,
 		arg.CreatedAt,
+		arg.Kind,
+		arg.Content,
+		arg.ReplyToID,
 	)
 	return err
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT id, workspace_id, message_id, filename, content_type, size, storage_key, created_at FROM attachments WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, message_id, filename, content_type, size, storage_key, created_at, status, provider_media_id, error FROM attachments WHERE workspace_id = $1 AND id = $2
 `
 
 type GetAttachmentParams struct {
@@ -124,12 +135,15 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 		&i.Size,
 		&i.StorageKey,
 		&i.CreatedAt,
+		&i.Status,
+		&i.ProviderMediaID,
+		&i.Error,
 	)
 	return i, err
 }
 
 const getConversation = `-- name: GetConversation :one
-SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at FROM conversations WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at, referral FROM conversations WHERE workspace_id = $1 AND id = $2
 `
 
 type GetConversationParams struct {
@@ -156,12 +170,13 @@ func (q *Queries) GetConversation(ctx context.Context, arg GetConversationParams
 		&i.SnoozedUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Referral,
 	)
 	return i, err
 }
 
 const getConversationByID = `-- name: GetConversationByID :one
-SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at FROM conversations WHERE id = $1
+SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at, referral FROM conversations WHERE id = $1
 `
 
 func (q *Queries) GetConversationByID(ctx context.Context, id string) (Conversation, error) {
@@ -183,12 +198,13 @@ func (q *Queries) GetConversationByID(ctx context.Context, id string) (Conversat
 		&i.SnoozedUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Referral,
 	)
 	return i, err
 }
 
 const getMessage = `-- name: GetMessage :one
-SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at FROM messages WHERE workspace_id = $1 AND id = $2
+SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id, error_title, error_details, pricing_category FROM messages WHERE workspace_id = $1 AND id = $2
 `
 
 type GetMessageParams struct {
@@ -214,12 +230,18 @@ func (q *Queries) GetMessage(ctx context.Context, arg GetMessageParams) (Message
 		&i.ProviderMessageID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Kind,
+		&i.Content,
+		&i.ReplyToID,
+		&i.ErrorTitle,
+		&i.ErrorDetails,
+		&i.PricingCategory,
 	)
 	return i, err
 }
 
 const getMessageByProviderID = `-- name: GetMessageByProviderID :one
-SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at FROM messages WHERE channel_id = $1 AND provider_message_id = $2
+SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id, error_title, error_details, pricing_category FROM messages WHERE channel_id = $1 AND provider_message_id = $2
 `
 
 type GetMessageByProviderIDParams struct {
@@ -245,12 +267,18 @@ func (q *Queries) GetMessageByProviderID(ctx context.Context, arg GetMessageByPr
 		&i.ProviderMessageID,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Kind,
+		&i.Content,
+		&i.ReplyToID,
+		&i.ErrorTitle,
+		&i.ErrorDetails,
+		&i.PricingCategory,
 	)
 	return i, err
 }
 
 const latestConversation = `-- name: LatestConversation :one
-SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at FROM conversations WHERE contact_id = $1 AND channel_id = $2
+SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at, referral FROM conversations WHERE contact_id = $1 AND channel_id = $2
 ORDER BY created_at DESC, id DESC LIMIT 1
 `
 
@@ -279,12 +307,13 @@ func (q *Queries) LatestConversation(ctx context.Context, arg LatestConversation
 		&i.SnoozedUntil,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+		&i.Referral,
 	)
 	return i, err
 }
 
 const listAttachmentsForMessage = `-- name: ListAttachmentsForMessage :many
-SELECT id, workspace_id, message_id, filename, content_type, size, storage_key, created_at FROM attachments WHERE message_id = $1 ORDER BY created_at, id
+SELECT id, workspace_id, message_id, filename, content_type, size, storage_key, created_at, status, provider_media_id, error FROM attachments WHERE message_id = $1 ORDER BY created_at, id
 `
 
 func (q *Queries) ListAttachmentsForMessage(ctx context.Context, messageID string) ([]Attachment, error) {
@@ -305,6 +334,9 @@ func (q *Queries) ListAttachmentsForMessage(ctx context.Context, messageID strin
 			&i.Size,
 			&i.StorageKey,
 			&i.CreatedAt,
+			&i.Status,
+			&i.ProviderMediaID,
+			&i.Error,
 		); err != nil {
 			return nil, err
 		}
@@ -320,7 +352,7 @@ func (q *Queries) ListAttachmentsForMessage(ctx context.Context, messageID strin
 }
 
 const listMessages = `-- name: ListMessages :many
-SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
+SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id, error_title, error_details, pricing_category FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2
 `
 
 type ListMessagesParams struct {
@@ -352,6 +384,12 @@ func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]M
 			&i.ProviderMessageID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Kind,
+			&i.Content,
+			&i.ReplyToID,
+			&i.ErrorTitle,
+			&i.ErrorDetails,
+			&i.PricingCategory,
 		); err != nil {
 			return nil, err
 		}
@@ -367,7 +405,7 @@ func (q *Queries) ListMessages(ctx context.Context, arg ListMessagesParams) ([]M
 }
 
 const listMessagesBefore = `-- name: ListMessagesBefore :many
-SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at FROM messages WHERE conversation_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3))
+SELECT id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body, status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id, error_title, error_details, pricing_category FROM messages WHERE conversation_id = $1 AND (created_at < $2 OR (created_at = $2 AND id < $3))
 ORDER BY created_at DESC, id DESC LIMIT $4
 `
 
@@ -407,6 +445,12 @@ func (q *Queries) ListMessagesBefore(ctx context.Context, arg ListMessagesBefore
 			&i.ProviderMessageID,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+			&i.Kind,
+			&i.Content,
+			&i.ReplyToID,
+			&i.ErrorTitle,
+			&i.ErrorDetails,
+			&i.PricingCategory,
 		); err != nil {
 			return nil, err
 		}

@@ -20,14 +20,17 @@ type ApiToken struct {
 }
 
 type Attachment struct {
-	ID          string
-	WorkspaceID string
-	MessageID   string
-	Filename    string
-	ContentType string
-	Size        int64
-	StorageKey  string
-	CreatedAt   time.Time
+	ID              string
+	WorkspaceID     string
+	MessageID       string
+	Filename        string
+	ContentType     string
+	Size            int64
+	StorageKey      string
+	CreatedAt       time.Time
+	Status          string
+	ProviderMediaID string
+	Error           string
 }
 
 type Channel struct {
@@ -40,6 +43,16 @@ type Channel struct {
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
 	DeletedAt   sql.NullTime
+}
+
+type ChannelHealth struct {
+	ChannelID     string
+	LastWebhookAt sql.NullTime
+	LastError     string
+	LastErrorAt   sql.NullTime
+	Info          string
+	CheckedAt     sql.NullTime
+	UpdatedAt     time.Time
 }
 
 type Contact struct {
@@ -78,6 +91,7 @@ type Conversation struct {
 	SnoozedUntil       sql.NullTime
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	Referral           string
 }
 
 type Message struct {
@@ -95,6 +109,12 @@ type Message struct {
 	ProviderMessageID sql.NullString
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	Kind              string
+	Content           string
+	ReplyToID         sql.NullString
+	ErrorTitle        string
+	ErrorDetails      string
+	PricingCategory   string
 }
 
 type Session struct {

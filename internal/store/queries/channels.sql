@@ -19,3 +19,21 @@ WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL;
 -- name: DeleteChannel :execrows
 UPDATE channels SET deleted_at = $3, updated_at = $3, secrets = ''
 WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL;
+
+-- name: TouchChannelWebhook :exec
+INSERT INTO channel_health (channel_id, last_webhook_at, last_error, info, updated_at) VALUES ($1, $2, '', '', $2)
+ON CONFLICT (channel_id) DO UPDATE SET last_webhook_at = excluded.last_webhook_at, updated_at = excluded.updated_at;
+
+-- name: SetChannelError :exec
+INSERT INTO channel_health (channel_id, last_error, last_error_at, info, updated_at) VALUES ($1, $2, $3, '', $3)
+ON CONFLICT (channel_id) DO UPDATE SET last_error = excluded.last_error, last_error_at = excluded.last_error_at,
+    updated_at = excluded.updated_at;
+
+-- name: SetChannelInfo :exec
+-- info is the provider's view of the number as JSON; $3 is when it was checked.
+INSERT INTO channel_health (channel_id, last_error, info, checked_at, updated_at) VALUES ($1, '', $2, $3, $3)
+ON CONFLICT (channel_id) DO UPDATE SET info = excluded.info, checked_at = excluded.checked_at,
+    updated_at = excluded.updated_at;
+
+-- name: GetChannelHealth :one
+SELECT * FROM channel_health WHERE channel_id = $1;

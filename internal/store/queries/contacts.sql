@@ -36,3 +36,7 @@ SELECT * FROM contact_identities WHERE channel_id = $1 AND external_id = $2;
 
 -- name: ListContactIdentities :many
 SELECT * FROM contact_identities WHERE contact_id = $1 ORDER BY created_at, id;
+
+-- name: ChannelIdentities :many
+-- The ids a contact is known by on one channel, oldest first.
+SELECT external_id FROM contact_identities WHERE contact_id = $1 AND channel_id = $2 ORDER BY created_at, id;

@@ -43,8 +43,8 @@ UPDATE conversations SET bot_paused = $3, updated_at = $4 WHERE workspace_id = $
 
 -- name: CreateMessage :exec
 INSERT INTO messages (id, workspace_id, conversation_id, channel_id, direction, sender_type, sender_id, body,
-    status, error_code, error_reason, provider_message_id, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', $10, $11, $11);
+    status, error_code, error_reason, provider_message_id, created_at, updated_at, kind, content, reply_to_id)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, '', '', $10, $11, $11, $12, $13, $14);
 
 -- name: GetMessage :one
 SELECT * FROM messages WHERE workspace_id = $1 AND id = $2;
@@ -72,8 +72,9 @@ WHERE conversation_id = $1 AND direction = $2 AND status IN ('queued', 'sent', '
 RETURNING id;
 
 -- name: CreateAttachment :exec
-INSERT INTO attachments (id, workspace_id, message_id, filename, content_type, size, storage_key, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8);
+INSERT INTO attachments (id, workspace_id, message_id, filename, content_type, size, storage_key, created_at,
+    status, provider_media_id, error)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '');
 
 -- name: GetAttachment :one
 SELECT * FROM attachments WHERE workspace_id = $1 AND id = $2;
