@@ -70,19 +70,23 @@ func (s *Service) Create(ctx context.Context, ws, typ, name string, settings jso
 	if err != nil {
 		return Channel{}, err
 	}
+	id, _ := uuid.NewV7()
+	ch := Channel{ID: id.String(), WorkspaceID: ws, Type: typ, Name: name, Settings: settings}
+	if err := activate(ctx, t, ch, secrets); err != nil {
+		return Channel{}, err
+	}
 	sealed, err := s.seal(secrets)
 	if err != nil {
 		return Channel{}, err
 	}
-	id, _ := uuid.NewV7()
 	err = s.db.Tx(ctx, func(tx *store.Tx) error {
-		return tx.Q.CreateChannel(ctx, db.CreateChannelParams{ID: id.String(), WorkspaceID: ws, Type: typ,
+		return tx.Q.CreateChannel(ctx, db.CreateChannelParams{ID: ch.ID, WorkspaceID: ws, Type: typ,
 			Name: name, Settings: string(settings), Secrets: sealed, CreatedAt: store.Now()})
 	})
 	if err != nil {
 		return Channel{}, err
 	}
-	return s.Get(ctx, ws, id.String())
+	return s.Get(ctx, ws, ch.ID)
 }
 
 // Get returns a live channel of workspace ws.
@@ -126,38 +130,52 @@ func (s *Service) List(ctx context.Context, ws string) ([]Channel, error) {
 // Update renames and reconfigures a channel; nil settings keep the stored ones,
 // and secrets not given keep their stored values.
 func (s *Service) Update(ctx context.Context, ws, id string, name *string, settings json.RawMessage, secrets map[string]string) (Channel, error) {
-	err := s.db.Tx(ctx, func(tx *store.Tx) error {
-		row, err := tx.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: id})
+	row, err := s.db.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: id})
+	if err != nil {
+		return Channel{}, notFound(err)
+	}
+	t, ok := s.types.Get(row.Type)
+	if !ok {
+		return Channel{}, problem.New(problem.Conflict, "channel type %q is not served by this version of charla", row.Type)
+	}
+	if name != nil {
+		if row.Name, err = cleanName(*name); err != nil {
+			return Channel{}, err
+		}
+	}
+	old := fromRow(row)
+	stored, err := s.Secrets(old)
+	if err != nil {
+		return Channel{}, err
+	}
+	for k, v := range secrets {
+		stored[k] = v
+	}
+	if settings, err = merge(old.Settings, settings); err != nil {
+		return Channel{}, err
+	}
+	settings, stored, err = t.Configure(settings, stored, old.Settings)
+	if err != nil {
+		return Channel{}, err
+	}
+	next := old
+	next.Name, next.Settings = row.Name, settings
+	// The provider is told before anything is stored, outside the write
+	// transaction (a network call must not hold SQLite's one writer).
+	if err := activate(ctx, t, next, stored); err != nil {
+		return Channel{}, err
+	}
+	sealed, err := s.seal(stored)
+	if err != nil {
+		return Channel{}, err
+	}
+	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Q.GetChannel(ctx, db.GetChannelParams{WorkspaceID: ws, ID: id})
 		if err != nil {
 			return notFound(err)
 		}
-		t, ok := s.types.Get(row.Type)
-		if !ok {
-			return problem.New(problem.Conflict, "channel type %q is not served by this version of charla", row.Type)
-		}
-		if name != nil {
-			if row.Name, err = cleanName(*name); err != nil {
-				return err
-			}
-		}
-		old := fromRow(row)
-		stored, err := s.Secrets(old)
-		if err != nil {
-			return err
-		}
-		for k, v := range secrets {
-			stored[k] = v
-		}
-		if settings, err = merge(old.Settings, settings); err != nil {
-			return err
-		}
-		settings, stored, err = t.Configure(settings, stored, old.Settings)
-		if err != nil {
-			return err
-		}
-		sealed, err := s.seal(stored)
-		if err != nil {
-			return err
+		if !cur.UpdatedAt.Equal(row.UpdatedAt) {
+			return problem.New(problem.Conflict, "the channel was changed meanwhile; reload and try again")
 		}
 		_, err = tx.Q.UpdateChannel(ctx, db.UpdateChannelParams{WorkspaceID: ws, ID: id, Name: row.Name,
 			Settings: string(settings), Secrets: sealed, UpdatedAt: store.Now()})
@@ -168,6 +186,13 @@ func (s *Service) Update(ctx context.Context, ws, id string, name *string, setti
 		return Channel{}, err
 	}
 	return s.Get(ctx, ws, id)
+}
+
+func activate(ctx context.Context, t Type, ch Channel, secrets map[string]string) error {
+	if a, ok := t.(Activator); ok {
+		return a.Activate(ctx, ch, secrets)
+	}
+	return nil
 }
 
 // Delete retires a channel: its contacts and history stay, its secrets are wiped.

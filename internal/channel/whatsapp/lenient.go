@@ -230,7 +230,9 @@ type object struct {
 // newObject decodes raw, which must be a JSON object.
 func newObject(raw []byte, problems *[]string) (object, error) {
 	o := object{problems: problems}
-	b := bytes.TrimSpace(raw)
+	// Only JSON's own whitespace: bytes.TrimSpace would also strip Unicode
+	// spaces (U+00A0, U+2028 …) and so accept a body that is not JSON.
+	b := bytes.Trim(raw, " \t\r\n")
 	if len(b) == 0 {
 		return o, errors.New("is empty")
 	}
