@@ -28,7 +28,7 @@ func root() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	c.AddCommand(serveCmd(), migrateCmd(), setupCmd(), tokenCmd(), versionCmd(), benchCmd())
+	c.AddCommand(serveCmd(), migrateCmd(), setupCmd(), tokenCmd(), versionCmd(), benchCmd(), emulatorCmd())
 	return c
 }
 

@@ -8,11 +8,12 @@ import (
 
 // InboundSpec is what an emulated customer sends; set exactly one of the
 // content fields. ReplyTo (a wamid) adds a context, as when the customer
-// quotes a message.
+// quotes a message or taps a button on it.
 type InboundSpec struct {
 	Text        string
 	Image       *InboundImage
 	ButtonReply *InboundButton
+	ListReply   *InboundListReply
 	QuickReply  *InboundQuickReply
 	Location    *InboundLocation
 	ReplyTo     string
@@ -28,6 +29,9 @@ type InboundImage struct {
 // InboundButton is a tap on an interactive reply button.
 type InboundButton struct{ ID, Title string }
 
+// InboundListReply is a pick of an interactive list row.
+type InboundListReply struct{ ID, Title, Description string }
+
 // InboundQuickReply is a tap on a template's quick-reply button (type
 // "button"); set ReplyTo to the template's wamid as WhatsApp does.
 type InboundQuickReply struct{ Payload, Text string }
@@ -42,43 +46,62 @@ func Text(body string) InboundSpec { return InboundSpec{Text: body} }
 
 // CustomerSends plays the customer from (a wa_id) writing to the business:
 // it opens (or refreshes) from's 24 h service window at the emulator's
-// clock, then posts a signed inbound webhook to the callback and returns the
-// message's wamid. The window stays open even if the delivery fails, as the
-// customer did write.
+// clock, queues a signed inbound webhook and returns the message's wamid.
+// In manual mode it posts what is due now and returns the delivery error
+// (the webhook stays queued and is retried by the next Advance, Flush or
+// CustomerSends); in auto mode the deliverer posts it in the background.
+// The window stays open even if the delivery fails, as the customer did
+// write.
 func (e *Emulator) CustomerSends(ctx context.Context, from, profileName string, msg InboundSpec) (string, error) {
 	waID := digits(from)
 	if waID == "" {
 		return "", errors.New("emulator: customer wa_id has no digits")
 	}
+	typ, content, err := e.inboundContent(msg)
+	if err != nil {
+		return "", err
+	}
 	e.mu.Lock()
 	now := e.cfg.Clock()
-	m := map[string]any{"from": waID, "timestamp": unix(now)}
-	n := 0
-	if msg.Text != "" {
-		n++
-		m["type"], m["text"] = "text", map[string]string{"body": msg.Text}
+	id := fmt.Sprintf("wamid.EMUIN%s%012d", waID, e.nextSeq())
+	m := map[string]any{"from": waID, "id": id, "timestamp": unix(now), "type": typ, typ: content}
+	if msg.ReplyTo != "" {
+		m["context"] = map[string]string{"from": e.cfg.DisplayPhoneNumber, "id": msg.ReplyTo}
 	}
-	if img := msg.Image; img != nil {
-		n++
-		item := e.addMediaLocked(img.Data, img.MimeType, "")
-		obj := map[string]string{"id": item.id, "mime_type": item.mimeType, "sha256": item.sha256}
-		if img.Caption != "" {
-			obj["caption"] = img.Caption
-		}
-		m["type"], m["image"] = "image", obj
+	e.windows[waID] = now
+	e.names[waID] = profileName
+	// Rendered and queued under the lock, so two customers' messages are
+	// delivered in the order their windows opened.
+	e.emit(delivery{body: e.messagesEnvelope(profileName, []any{m}, nil), what: "message " + id})
+	e.mu.Unlock()
+	e.log.addReceived(inboundRecord{ID: id, WaID: waID, Type: typ, At: now, Message: m})
+	return id, e.dispatch(ctx)
+}
+
+// inboundContent turns the one content field of msg into the webhook's
+// type and object; an image is stored as media first.
+func (e *Emulator) inboundContent(msg InboundSpec) (string, any, error) {
+	var typ string
+	var content any
+	n := 0
+	set := func(t string, c any) { n++; typ, content = t, c }
+	if msg.Text != "" {
+		set("text", map[string]string{"body": msg.Text})
 	}
 	if b := msg.ButtonReply; b != nil {
-		n++
-		m["type"], m["interactive"] = "interactive", map[string]any{
-			"type": "button_reply", "button_reply": map[string]string{"id": b.ID, "title": b.Title},
+		set("interactive", map[string]any{"type": "button_reply", "button_reply": map[string]string{"id": b.ID, "title": b.Title}})
+	}
+	if l := msg.ListReply; l != nil {
+		row := map[string]string{"id": l.ID, "title": l.Title}
+		if l.Description != "" {
+			row["description"] = l.Description
 		}
+		set("interactive", map[string]any{"type": "list_reply", "list_reply": row})
 	}
 	if q := msg.QuickReply; q != nil {
-		n++
-		m["type"], m["button"] = "button", map[string]string{"payload": q.Payload, "text": q.Text}
+		set("button", map[string]string{"payload": q.Payload, "text": q.Text})
 	}
 	if l := msg.Location; l != nil {
-		n++
 		loc := map[string]any{"latitude": l.Latitude, "longitude": l.Longitude}
 		if l.Name != "" {
 			loc["name"] = l.Name
@@ -86,18 +109,51 @@ func (e *Emulator) CustomerSends(ctx context.Context, from, profileName string, 
 		if l.Address != "" {
 			loc["address"] = l.Address
 		}
-		m["type"], m["location"] = "location", loc
+		set("location", loc)
+	}
+	if msg.Image != nil {
+		n++
 	}
 	if n != 1 {
-		e.mu.Unlock()
-		return "", fmt.Errorf("emulator: InboundSpec must set exactly one content field, got %d", n)
+		return "", nil, fmt.Errorf("emulator: InboundSpec must set exactly one content field, got %d", n)
 	}
-	if msg.ReplyTo != "" {
-		m["context"] = map[string]string{"from": e.cfg.DisplayPhoneNumber, "id": msg.ReplyTo}
+	if img := msg.Image; img != nil {
+		// Stored only once the spec is known to be valid.
+		item := e.addMedia(img.Data, img.MimeType, "")
+		obj := map[string]string{"id": item.id, "mime_type": item.mimeType, "sha256": item.sha256}
+		if img.Caption != "" {
+			obj["caption"] = img.Caption
+		}
+		typ, content = "image", obj
 	}
-	id := fmt.Sprintf("wamid.EMUIN%s%012d", waID, e.nextSeq())
-	m["id"] = id
-	e.windows[waID] = now
-	e.mu.Unlock()
-	return id, e.post(ctx, e.envelope(profileName, []any{m}, nil))
+	return typ, content, nil
+}
+
+// CustomerReads plays the customer opening the chat: every listed message
+// sent to waID (all of them when ids is empty) that is not read yet gets a
+// read status at once. It returns how many did; delivery works as for
+// CustomerSends.
+func (e *Emulator) CustomerReads(ctx context.Context, waID string, ids ...string) (int, error) {
+	waID = digits(waID)
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	var evs []statusEvent
+	e.log.mu.Lock()
+	for _, ref := range e.log.chats[waID] {
+		if !ref.out {
+			continue
+		}
+		m := e.log.sent[ref.i]
+		if (len(want) == 0 || want[m.ID]) && statusRank[m.Status] < statusRank["read"] {
+			evs = append(evs, statusEvent{id: m.ID, waID: waID, status: "read", category: m.category, callbackData: m.CallbackData})
+		}
+	}
+	e.log.mu.Unlock()
+	if len(evs) == 0 {
+		return 0, nil
+	}
+	e.releaseStatuses(evs...)
+	return len(evs), e.dispatch(ctx)
 }

@@ -14,17 +14,30 @@ func (e *Emulator) serve360(w http.ResponseWriter, r *http.Request, seg []string
 		e.graphError(w, http.StatusUnauthorized, apiError{Code: 0, Message: "Invalid api_key"})
 		return
 	}
+	first := seg[0]
 	switch {
-	case len(seg) == 1 && seg[0] == "messages" && r.Method == http.MethodPost:
+	case len(seg) == 1 && first == "messages" && r.Method == http.MethodPost:
 		e.send(w, r, "360dialog")
-	case len(seg) == 1 && seg[0] == "media" && r.Method == http.MethodPost:
+	case len(seg) == 1 && first == "media" && r.Method == http.MethodPost:
 		e.upload(w, r)
-	case len(seg) == 3 && seg[0] == "v1" && seg[1] == "configs" && seg[2] == "webhook":
+	case len(seg) == 1 && first == "whatsapp_business_profile":
+		e.businessProfile(w, r)
+	case len(seg) == 1 && first == "uploads" && r.Method == http.MethodPost:
+		e.startUpload(w, r)
+	case len(seg) == 1 && strings.HasPrefix(first, "upload:"):
+		e.continueUpload(w, r, first)
+	case len(seg) == 3 && first == "v1" && seg[1] == "configs" && seg[2] == "webhook":
 		e.webhookConfig(w, r)
-	case len(seg) == 1 && seg[0] != "" && r.Method == http.MethodGet:
-		e.mediaInfo(w, r, seg[0])
-	case len(seg) == 1 && seg[0] != "" && r.Method == http.MethodDelete:
-		e.deleteMedia(w, seg[0])
+	case len(seg) == 3 && first == "v1" && seg[1] == "configs" && seg[2] == "templates":
+		e.dialog360Templates(w, r, "")
+	case len(seg) == 4 && first == "v1" && seg[1] == "configs" && seg[2] == "templates" && seg[3] != "":
+		// DELETE by name: the v2 path is UNVERIFIED in providers.md; this
+		// is the v1 configs style the other template calls use.
+		e.dialog360Templates(w, r, seg[3])
+	case len(seg) == 1 && first != "" && r.Method == http.MethodGet:
+		e.mediaInfo(w, r, first)
+	case len(seg) == 1 && first != "" && r.Method == http.MethodDelete:
+		e.deleteMedia(w, first)
 	default:
 		e.graphError(w, http.StatusNotFound, unsupported(r.Method, strings.Join(seg, "/")))
 	}

@@ -1,20 +1,28 @@
 // Package emulator is an in-process stand-in for the WhatsApp Cloud API
 // (Meta Graph API) and for 360dialog's v2 Messaging API, for tests and local
 // trials. It accepts what charla sends, answers in the providers' shapes
-// (including Graph errors 131047, 130429 and 131026), serves media, records
-// every accepted message, and plays both Meta's webhook deliveries (signed
-// statuses) and the customer's side (signed inbound messages).
+// (including Graph errors 131047, 130429, 131026 and 132001), serves media,
+// business profile, message templates and resumable uploads, records every
+// accepted message, plays Meta's webhook deliveries (signed statuses and
+// template status updates) and the customer's side (signed inbound
+// messages), and serves a phone simulator page (Phone, Mux).
 //
-// Status webhooks are deterministic: every accepted message queues its
-// statuses (Config.Statuses, default sent → delivered → read) and nothing is
-// posted until the caller runs Advance (one status) or Flush (all). With
-// Config.AutoStatuses the emulator flushes by itself in a goroutine after
-// each accepted send; deliveries stay in order because flushes are
-// serialized. Failed deliveries are not retried: the error goes to the
-// caller of Advance/Flush (and to Config.Logf in auto mode) and the status
-// stays at the head of the queue, so the next Advance/Flush tries it again.
-// Advance/Flush hold a lock while posting: do not call them from inside the
-// callback handler they are posting to.
+// Webhooks go through one ordered outbox, so the callback sees them in the
+// order they happened. Two modes:
+//
+//   - Manual (the default, for deterministic tests): a message's statuses
+//     (Config.Statuses, default sent → delivered → read) wait until the
+//     caller runs Advance (one) or Flush (all). CustomerSends and
+//     CustomerReads post synchronously. Every post is tried once; on error
+//     the delivery stays at the head of the outbox and the error goes to the
+//     caller, so the next Advance/Flush/CustomerSends tries it again first.
+//   - Auto (Config.AutoStatuses): statuses happen at once and a background
+//     deliverer posts everything in order, retrying a failed delivery with
+//     exponential backoff (Config.RetryMin doubling to Config.RetryMax), as
+//     Meta does, until it is delivered or Close is called.
+//
+// Posting holds a lock: do not call Advance/Flush/CustomerSends from inside
+// the callback handler they are posting to.
 //
 // Sync errors always use the Graph error envelope, for 360dialog paths too
 // (360dialog forwards Meta's errors; the body of its own 401 is not
@@ -22,9 +30,11 @@
 package emulator
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -53,9 +63,27 @@ type Config struct {
 	// Statuses queued for each accepted message, in order; nil means
 	// sent, delivered, read.
 	Statuses []string
-	// AutoStatuses makes the emulator flush queued statuses itself after
-	// every accepted send.
+	// AutoStatuses makes statuses happen at once and delivers every webhook
+	// in the background with retries (see the package comment).
 	AutoStatuses bool
+	// RetryMin and RetryMax bound the backoff between attempts at a failed
+	// delivery in auto mode; zero means 100 ms and 5 s.
+	RetryMin, RetryMax time.Duration
+	// DiscardBodies drops each accepted message's raw body (SentMessage.Body
+	// is nil) to save memory in long load runs; the phone simulator then
+	// shows only message types. The zero value keeps bodies.
+	DiscardBodies bool
+
+	// Templates are approved message templates the WABA starts with, in
+	// addition to Meta's sample hello_world (en_US), which every new WABA has.
+	Templates []Template
+	// TemplateApprovalDelay is how long a created template stays PENDING
+	// before it is approved (or rejected, when its name starts with
+	// "reject_"). It is measured on Clock and checked by a real timer and by
+	// ReviewTemplates; zero decides at once.
+	TemplateApprovalDelay time.Duration
+	// Profile is the business profile the number starts with.
+	Profile BusinessProfile
 
 	Clock      func() time.Time
 	HTTPClient *http.Client
@@ -63,37 +91,40 @@ type Config struct {
 	Logf func(format string, args ...any)
 }
 
-// SentMessage is one message the emulator accepted.
-type SentMessage struct {
-	ID string // wamid returned to the sender
-	// To is the "to" field as sent; WaID is its digits.
-	To, WaID string
-	Type     string
-	// API is "graph" or "360dialog".
-	API  string
-	Body []byte // raw request body
-	At   time.Time
-}
-
-// Emulator is safe for concurrent use.
+// Emulator is safe for concurrent use. Call Close to stop its background
+// work (auto-mode deliveries, template timers).
 type Emulator struct {
 	cfg   Config
 	known map[string]bool
+	// seq numbers ids, media and fbtrace_ids; atomic so the send path takes
+	// no lock for it.
+	seq         atomic.Int64
+	templateSeq atomic.Int64
+	bucket      *bucket
+	log         sentLog
+	out         outbox
 
-	mu       sync.Mutex
-	callback string
-	seq      int
-	sent     []SentMessage
-	reads    []string
-	windows  map[string]time.Time // wa_id → last inbound message
-	media    map[string]*mediaItem
-	queue    []statusEvent
-	bucket   bucket
-	flushMu  sync.Mutex // serializes deliveries of queued statuses
-	statuses []string
+	// mu guards the account state below (short critical sections; reads
+	// on the send path take the read lock).
+	mu        sync.RWMutex
+	callback  string
+	windows   map[string]time.Time // wa_id → last inbound message
+	media     map[string]*mediaItem
+	templates templateStore
+	profile   BusinessProfile
+	uploads   map[string]*uploadSession
+	handles   map[string]string // upload handle → media id
+	names     map[string]string // wa_id → profile name the customer last used
+	timers    []*time.Timer
+
+	ctx       context.Context // cancelled by Close
+	cancel    context.CancelFunc
+	closeOnce sync.Once
+	done      chan struct{} // closed when the deliverer exits
 }
 
-// New builds an Emulator; see Config for defaults.
+// New builds an Emulator; see Config for defaults. In auto mode it starts
+// the background deliverer.
 func New(cfg Config) *Emulator {
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
@@ -113,76 +144,88 @@ func New(cfg Config) *Emulator {
 	if cfg.VerifiedName == "" {
 		cfg.VerifiedName = "Charla Emulator"
 	}
+	if cfg.Statuses == nil {
+		cfg.Statuses = []string{"sent", "delivered", "read"}
+	}
+	if cfg.RetryMin <= 0 {
+		cfg.RetryMin = 100 * time.Millisecond
+	}
+	if cfg.RetryMax < cfg.RetryMin {
+		cfg.RetryMax = max(5*time.Second, cfg.RetryMin)
+	}
 	e := &Emulator{
 		cfg:      cfg,
 		callback: cfg.CallbackURL,
 		windows:  map[string]time.Time{},
 		media:    map[string]*mediaItem{},
-		statuses: cfg.Statuses,
+		profile:  cfg.Profile,
+		uploads:  map[string]*uploadSession{},
+		handles:  map[string]string{},
+		names:    map[string]string{},
+		bucket:   newBucket(cfg.Rate, cfg.Clock()),
+		log:      newSentLog(),
+		out:      newOutbox(),
+		done:     make(chan struct{}),
 	}
-	if e.statuses == nil {
-		e.statuses = []string{"sent", "delivered", "read"}
-	}
+	e.ctx, e.cancel = context.WithCancel(context.Background())
 	if len(cfg.KnownNumbers) > 0 {
 		e.known = map[string]bool{}
 		for _, n := range cfg.KnownNumbers {
 			e.known[digits(n)] = true
 		}
 	}
-	e.bucket = newBucket(cfg.Rate, cfg.Clock())
+	e.seedTemplates()
+	if cfg.AutoStatuses {
+		go e.deliverLoop()
+	} else {
+		close(e.done)
+	}
 	return e
 }
 
-// SetCallback changes where webhooks are posted.
+// Close stops background deliveries (an in-flight post is cancelled; what
+// was not delivered stays in the outbox) and pending template timers. It is
+// safe to call more than once.
+func (e *Emulator) Close() error {
+	e.closeOnce.Do(func() {
+		e.cancel()
+		e.mu.Lock()
+		for _, t := range e.timers {
+			t.Stop()
+		}
+		e.timers = nil
+		e.mu.Unlock()
+		<-e.done
+	})
+	return nil
+}
+
+// Config is the configuration in effect, defaults filled in.
+func (e *Emulator) Config() Config {
+	return e.cfg
+}
+
+// SetCallback changes where webhooks are posted. In auto mode a delivery
+// waiting out its backoff is retried at once.
 func (e *Emulator) SetCallback(url string) {
 	e.mu.Lock()
 	e.callback = url
 	e.mu.Unlock()
+	poke(e.out.kick)
 }
 
 // Callback is the current webhook URL.
 func (e *Emulator) Callback() string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.callback
-}
-
-// Sent lists the accepted messages in arrival order.
-func (e *Emulator) Sent() []SentMessage {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]SentMessage(nil), e.sent...)
-}
-
-// SentTo counts the accepted messages for a recipient (any formatting of
-// the number).
-func (e *Emulator) SentTo(waID string) int {
-	return e.Counts()[digits(waID)]
-}
-
-// Counts maps each recipient wa_id to its number of accepted messages.
-func (e *Emulator) Counts() map[string]int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	c := map[string]int{}
-	for _, m := range e.sent {
-		c[m.WaID]++
-	}
-	return c
-}
-
-// ReadMarks lists the message ids charla marked as read, in order.
-func (e *Emulator) ReadMarks() []string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return append([]string(nil), e.reads...)
 }
 
 // WindowOpen reports whether waID's 24 h customer-service window is open at
 // the emulator's clock.
 func (e *Emulator) WindowOpen(waID string) bool {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	return e.windowOpenLocked(digits(waID))
 }
 
@@ -195,10 +238,9 @@ func (e *Emulator) exists(waID string) bool {
 	return e.known == nil || e.known[waID]
 }
 
-// nextSeq returns a per-emulator counter; callers hold e.mu.
-func (e *Emulator) nextSeq() int {
-	e.seq++
-	return e.seq
+// nextSeq returns a per-emulator counter.
+func (e *Emulator) nextSeq() int64 {
+	return e.seq.Add(1)
 }
 
 // digits keeps the decimal digits of a phone number ("+1 650-555" → "1650555").

@@ -1,21 +1,17 @@
 package emulator
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
-var versionRe = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
-
-// Handler serves the Graph API paths (/{vNN.N}/…), the 360dialog v2 paths
-// (/messages, /media, /{media-id}, /v1/configs/webhook) and media downloads
-// (/whatsapp_business/attachments/?mid=…).
+// Handler serves, at its root, the Graph API paths (/{vNN.N}/…), the
+// 360dialog v2 paths (/messages, /media, /{media-id}, /v1/configs/…,
+// /whatsapp_business_profile, /uploads) and media downloads
+// (/whatsapp_business/attachments/?mid=…). Mux adds the phone simulator and
+// a /360dialog prefix.
 func (e *Emulator) Handler() http.Handler {
 	return http.HandlerFunc(e.serve)
 }
@@ -26,11 +22,29 @@ func (e *Emulator) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case path == "whatsapp_business/attachments":
 		e.download(w, r)
-	case versionRe.MatchString(seg[0]):
+	case len(seg) == 2 && seg[0] == "profile_picture":
+		e.profilePicture(w, r, seg[1])
+	case isVersion(seg[0]):
 		e.serveGraph(w, r, seg[1:])
 	default:
 		e.serve360(w, r, seg)
 	}
+}
+
+// isVersion matches a Graph version segment, ^v[0-9]+\.[0-9]+$, without a
+// regexp on every request.
+func isVersion(s string) bool {
+	major, minor, ok := strings.Cut(strings.TrimPrefix(s, "v"), ".")
+	return ok && len(s) > 0 && s[0] == 'v' && allDigits(major) && allDigits(minor)
+}
+
+func allDigits(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, seg []string) {
@@ -38,23 +52,48 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, seg []stri
 		e.graphError(w, http.StatusUnauthorized, apiError{Code: 190, Message: "Invalid OAuth access token - Cannot parse access token"})
 		return
 	}
+	var first, second string
+	if len(seg) > 0 {
+		first = seg[0]
+	}
+	if len(seg) == 2 {
+		second = seg[1]
+	}
 	switch {
-	case len(seg) == 2 && seg[1] == "messages" && r.Method == http.MethodPost:
-		if !e.ownNumber(w, r, seg[0]) {
+	case second == "messages" && r.Method == http.MethodPost:
+		if e.ownNumber(w, r, first) {
+			e.send(w, r, "graph")
+		}
+	case second == "media" && r.Method == http.MethodPost:
+		if e.ownNumber(w, r, first) {
+			e.upload(w, r)
+		}
+	case second == "whatsapp_business_profile":
+		if e.ownNumber(w, r, first) {
+			e.businessProfile(w, r)
+		}
+	case second == "message_templates":
+		if first != e.cfg.WABAID {
+			e.graphError(w, http.StatusBadRequest, unsupported(r.Method, first))
 			return
 		}
-		e.send(w, r, "graph")
-	case len(seg) == 2 && seg[1] == "media" && r.Method == http.MethodPost:
-		if !e.ownNumber(w, r, seg[0]) {
-			return
-		}
-		e.upload(w, r)
-	case len(seg) == 1 && seg[0] == e.cfg.PhoneNumberID && r.Method == http.MethodGet:
+		e.graphTemplates(w, r)
+	case second == "uploads" && r.Method == http.MethodPost:
+		// Any app id: the emulator does not know charla's Meta app.
+		e.startUpload(w, r)
+	case len(seg) == 1 && strings.HasPrefix(first, "upload:"):
+		e.continueUpload(w, r, first)
+	case len(seg) == 1 && first == e.cfg.PhoneNumberID && r.Method == http.MethodGet:
 		e.phoneInfo(w)
 	case len(seg) == 1 && r.Method == http.MethodGet:
-		e.mediaInfo(w, r, seg[0])
+		// GET /{id} is a template or a media object.
+		if t := e.templateByID(first); t != nil {
+			writeJSON(w, http.StatusOK, graphTemplate(*t))
+			return
+		}
+		e.mediaInfo(w, r, first)
 	case len(seg) == 1 && r.Method == http.MethodDelete:
-		e.deleteMedia(w, seg[0])
+		e.deleteMedia(w, first)
 	default:
 		e.graphError(w, http.StatusBadRequest, unsupported(r.Method, strings.Join(seg, "/")))
 	}
@@ -62,6 +101,10 @@ func (e *Emulator) serveGraph(w http.ResponseWriter, r *http.Request, seg []stri
 
 func (e *Emulator) bearerOK(r *http.Request) bool {
 	tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok {
+		// Meta's resumable-upload guide writes "OAuth <token>".
+		tok, ok = strings.CutPrefix(r.Header.Get("Authorization"), "OAuth ")
+	}
 	if !ok {
 		tok = r.URL.Query().Get("access_token")
 	}
@@ -90,125 +133,6 @@ func (e *Emulator) phoneInfo(w http.ResponseWriter) {
 	})
 }
 
-// sendRequest is the part of a send body the emulator checks.
-type sendRequest struct {
-	MessagingProduct string          `json:"messaging_product"`
-	To               string          `json:"to"`
-	Type             string          `json:"type"`
-	Status           string          `json:"status"`
-	MessageID        string          `json:"message_id"`
-	Context          json.RawMessage `json:"context"`
-}
-
-var sendTypes = map[string]bool{
-	"text": true, "image": true, "video": true, "audio": true, "document": true, "sticker": true,
-	"location": true, "contacts": true, "reaction": true, "template": true, "interactive": true,
-}
-
-// send handles POST …/messages for both APIs.
-func (e *Emulator) send(w http.ResponseWriter, r *http.Request, api string) {
-	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
-	if err != nil {
-		e.graphError(w, http.StatusBadRequest, apiError{Code: 100, Message: "Invalid parameter", Details: "could not read body"})
-		return
-	}
-	var req sendRequest
-	var fields map[string]json.RawMessage
-	if json.Unmarshal(body, &req) != nil || json.Unmarshal(body, &fields) != nil {
-		e.graphError(w, http.StatusBadRequest, apiError{Code: 100, Message: "Invalid parameter", Details: "request body is not a JSON object"})
-		return
-	}
-	if req.Type == "" && req.Status == "" {
-		req.Type = "text" // Graph's default
-	}
-	if ae, ok := checkSend(req, fields); !ok {
-		e.graphError(w, http.StatusBadRequest, ae)
-		return
-	}
-	if req.Status == "read" {
-		e.mu.Lock()
-		e.reads = append(e.reads, req.MessageID)
-		e.mu.Unlock()
-		writeJSON(w, http.StatusOK, map[string]bool{"success": true})
-		return
-	}
-	waID := digits(req.To)
-	e.mu.Lock()
-	now := e.cfg.Clock()
-	if ok, wait := e.bucket.take(now); !ok {
-		e.mu.Unlock()
-		w.Header().Set("Retry-After", strconv.Itoa(retryAfter(wait)))
-		e.graphError(w, http.StatusTooManyRequests, apiError{Code: 130429, Message: "Rate limit hit",
-			Details: "Message failed to send because there were too many messages sent from this phone number in a short period of time."})
-		return
-	}
-	if !e.exists(waID) {
-		e.mu.Unlock()
-		e.graphError(w, http.StatusBadRequest, apiError{Code: 131026, Message: "Message Undeliverable",
-			Details: "Message Undeliverable."})
-		return
-	}
-	if req.Type != "template" && !e.windowOpenLocked(waID) {
-		e.mu.Unlock()
-		e.graphError(w, http.StatusBadRequest, apiError{Code: 131047, Message: "Re-engagement message",
-			Details: "Message failed to send because more than 24 hours have passed since the customer last replied to this number."})
-		return
-	}
-	id := fmt.Sprintf("wamid.EMU%s%012d", waID, e.nextSeq())
-	e.sent = append(e.sent, SentMessage{ID: id, To: req.To, WaID: waID, Type: req.Type, API: api, Body: body, At: now})
-	for _, st := range e.statuses {
-		e.queue = append(e.queue, statusEvent{id: id, waID: waID, status: st, template: req.Type == "template"})
-	}
-	e.mu.Unlock()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"messaging_product": "whatsapp",
-		"contacts":          []map[string]string{{"input": req.To, "wa_id": waID}},
-		"messages":          []map[string]string{{"id": id}},
-	})
-	if e.cfg.AutoStatuses {
-		go func() {
-			if err := e.Flush(context.Background()); err != nil {
-				e.logf("emulator: status delivery: %v", err)
-			}
-		}()
-	}
-}
-
-// checkSend validates a send body minimally: product, recipient, type and
-// the object named by the type (or a well-formed mark-as-read).
-func checkSend(req sendRequest, fields map[string]json.RawMessage) (apiError, bool) {
-	missing := func(p string) (apiError, bool) {
-		return apiError{Code: 131008, Message: "Required parameter is missing", Details: "The parameter " + p + " is required."}, false
-	}
-	if _, ok := fields["messaging_product"]; !ok {
-		return missing("messaging_product")
-	}
-	if req.MessagingProduct != "whatsapp" {
-		return apiError{Code: 100, Message: "Invalid parameter", Details: "messaging_product must be \"whatsapp\"."}, false
-	}
-	if req.Status != "" {
-		if req.Status != "read" {
-			return apiError{Code: 100, Message: "Invalid parameter", Details: "status must be \"read\"."}, false
-		}
-		if req.MessageID == "" {
-			return missing("message_id")
-		}
-		return apiError{}, true
-	}
-	if digits(req.To) == "" {
-		return missing("to")
-	}
-	typ := req.Type
-	if !sendTypes[typ] {
-		return apiError{Code: 100, Message: "Invalid parameter", Details: "Unsupported message type " + strconv.Quote(typ) + "."}, false
-	}
-	obj, ok := fields[typ]
-	if !ok || len(obj) == 0 || string(obj) == "null" {
-		return missing(typ)
-	}
-	return apiError{}, true
-}
-
 // apiError is one Graph error; Message is the title without "(#code)".
 type apiError struct {
 	Code    int
@@ -220,17 +144,22 @@ func unsupported(method, id string) apiError {
 	return apiError{Code: 100, Message: fmt.Sprintf("Unsupported %s request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation", strings.ToLower(method), id)}
 }
 
+func invalidParam(details string) apiError {
+	return apiError{Code: 100, Message: "Invalid parameter", Details: details}
+}
+
+func missingParam(name string) apiError {
+	return apiError{Code: 131008, Message: "Required parameter is missing", Details: "The parameter " + name + " is required."}
+}
+
 // graphError writes Graph's error envelope. fbtrace_id is a per-emulator
 // counter so responses are reproducible.
 func (e *Emulator) graphError(w http.ResponseWriter, status int, ae apiError) {
-	e.mu.Lock()
-	trace := fmt.Sprintf("AEmu%08d", e.nextSeq())
-	e.mu.Unlock()
 	body := map[string]any{
 		"message":    fmt.Sprintf("(#%d) %s", ae.Code, ae.Message),
 		"type":       "OAuthException",
 		"code":       ae.Code,
-		"fbtrace_id": trace,
+		"fbtrace_id": fmt.Sprintf("AEmu%08d", e.nextSeq()),
 	}
 	if ae.Code == 190 {
 		body["message"] = ae.Message

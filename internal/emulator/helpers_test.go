@@ -88,8 +88,9 @@ func newFixture(t *testing.T, mod func(*Config)) *fixture {
 		mod(&cfg)
 	}
 	f.emu = New(cfg)
-	f.srv = httptest.NewServer(f.emu.Handler())
+	f.srv = httptest.NewServer(f.emu.Mux())
 	t.Cleanup(f.srv.Close)
+	t.Cleanup(func() { _ = f.emu.Close() })
 	return f
 }
 
@@ -105,7 +106,7 @@ func (f *fixture) do(t *testing.T, method, path, auth string, body []byte, conte
 	}
 	switch {
 	case auth == "":
-	case versionRe.MatchString(strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]):
+	case isVersion(strings.SplitN(strings.TrimPrefix(path, "/"), "/", 2)[0]):
 		req.Header.Set("Authorization", "Bearer "+auth)
 	default:
 		req.Header.Set("D360-API-KEY", auth)
@@ -142,5 +143,35 @@ func sameJSON(t *testing.T, got []byte, want string) {
 	wb, _ := json.Marshal(w)
 	if !bytes.Equal(gb, wb) {
 		t.Fatalf("body\n got %s\nwant %s", gb, wb)
+	}
+}
+
+// postJSON sends body as JSON with the fixture's credentials for path.
+func (f *fixture) postJSON(t *testing.T, path, auth string, body any) (*http.Response, []byte) {
+	t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.do(t, "POST", path, auth, b, "application/json")
+}
+
+// errorCode is the Graph error code of a response body (0 when none).
+func errorCode(body []byte) int {
+	var e struct{ Error struct{ Code int } }
+	_ = json.Unmarshal(body, &e)
+	return e.Error.Code
+}
+
+// wait receives from ch or fails after a generous bound, so a broken
+// delivery path fails the test instead of hanging it.
+func wait[T any](t *testing.T, ch <-chan T, what string) T {
+	t.Helper()
+	select {
+	case v := <-ch:
+		return v
+	case <-time.After(10 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+		panic("unreachable")
 	}
 }

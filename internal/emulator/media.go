@@ -22,31 +22,37 @@ type mediaItem struct {
 // AddMedia stores data as media the emulator serves (as if a customer had
 // sent it) and returns its id.
 func (e *Emulator) AddMedia(data []byte, mimeType, filename string) string {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return e.addMediaLocked(data, mimeType, filename).id
+	return e.addMedia(data, mimeType, filename).id
 }
 
-func (e *Emulator) addMediaLocked(data []byte, mimeType, filename string) *mediaItem {
+func (e *Emulator) addMedia(data []byte, mimeType, filename string) *mediaItem {
+	m := e.newMediaItem(data, mimeType, filename)
+	e.mu.Lock()
+	e.media[m.id] = m
+	e.mu.Unlock()
+	return m
+}
+
+// newMediaItem builds (but does not store) a media item for data.
+func (e *Emulator) newMediaItem(data []byte, mimeType, filename string) *mediaItem {
 	if mimeType == "" {
 		mimeType = http.DetectContentType(data)
 	}
 	sum := sha256.Sum256(data)
 	m := &mediaItem{
-		id:       strconv.Itoa(1000000000000000 + e.nextSeq()),
+		id:       strconv.FormatInt(1000000000000000+e.nextSeq(), 10),
 		mimeType: mimeType,
 		sha256:   base64.StdEncoding.EncodeToString(sum[:]),
 		filename: filename,
 		data:     append([]byte(nil), data...),
 	}
-	e.media[m.id] = m
 	return m
 }
 
 // Media returns a stored file's bytes and MIME type.
 func (e *Emulator) Media(id string) (data []byte, mimeType string, ok bool) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
+	e.mu.RLock()
+	defer e.mu.RUnlock()
 	m, ok := e.media[id]
 	if !ok {
 		return nil, "", false
@@ -83,17 +89,15 @@ func (e *Emulator) upload(w http.ResponseWriter, r *http.Request) {
 	if mt, _, err := mime.ParseMediaType(typ); err == nil {
 		typ = mt
 	}
-	e.mu.Lock()
-	m := e.addMediaLocked(data, typ, hdr.Filename)
-	e.mu.Unlock()
+	m := e.addMedia(data, typ, hdr.Filename)
 	writeJSON(w, http.StatusOK, map[string]string{"id": m.id})
 }
 
 // mediaInfo answers GET /{media-id} with the download URL on this server.
 func (e *Emulator) mediaInfo(w http.ResponseWriter, r *http.Request, id string) {
-	e.mu.Lock()
+	e.mu.RLock()
 	m, ok := e.media[id]
-	e.mu.Unlock()
+	e.mu.RUnlock()
 	if !ok {
 		e.graphError(w, http.StatusBadRequest, unsupported(r.Method, id))
 		return

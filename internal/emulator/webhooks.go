@@ -1,85 +1,112 @@
 package emulator
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"net/http"
 	"strconv"
 	"time"
 
 	"charla/internal/channel/whatsapp"
 )
 
-// ErrNoCallback is returned when a webhook is due but no CallbackURL is set.
-var ErrNoCallback = errors.New("emulator: no callback URL")
-
-// statusEvent is one queued status webhook.
+// statusEvent is one status that will happen to an accepted message.
 type statusEvent struct {
 	id, waID, status string
-	template         bool
+	// category is the template's category, lowercase, for a template
+	// send; empty for a free-form (service) message.
+	category     string
+	callbackData string
 }
 
-// Pending is how many status webhooks are queued.
-func (e *Emulator) Pending() int {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return len(e.queue)
-}
-
-// Advance posts the oldest queued status webhook. It reports false when the
-// queue was empty. On error the status stays queued.
-func (e *Emulator) Advance(ctx context.Context) (bool, error) {
-	e.flushMu.Lock()
-	defer e.flushMu.Unlock()
-	return e.advanceLocked(ctx)
-}
-
-// Flush posts every queued status webhook in order, stopping at the first
-// error (that status stays queued).
-func (e *Emulator) Flush(ctx context.Context) error {
-	e.flushMu.Lock()
-	defer e.flushMu.Unlock()
-	for {
-		ok, err := e.advanceLocked(ctx)
-		if err != nil || !ok {
-			return err
-		}
+// queueStatuses schedules statuses: at once in auto mode, at Advance/Flush
+// otherwise.
+func (e *Emulator) queueStatuses(evs ...statusEvent) {
+	if e.cfg.AutoStatuses {
+		e.releaseStatuses(evs...)
+		return
 	}
+	e.out.mu.Lock()
+	e.out.pending = append(e.out.pending, evs...)
+	e.out.mu.Unlock()
 }
 
-func (e *Emulator) advanceLocked(ctx context.Context) (bool, error) {
-	e.mu.Lock()
-	if len(e.queue) == 0 {
-		e.mu.Unlock()
+// releaseStatuses makes statuses happen now: the message's Status moves
+// and each webhook is rendered, with the clock's time, into the outbox.
+func (e *Emulator) releaseStatuses(evs ...statusEvent) {
+	now := e.cfg.Clock()
+	ds := make([]delivery, 0, len(evs))
+	for _, ev := range evs {
+		e.log.setStatus(ev.id, ev.status)
+		ds = append(ds, delivery{
+			body: e.messagesEnvelope("", nil, []any{statusObject(ev, now)}),
+			what: fmt.Sprintf("status %s for %s", ev.status, ev.id),
+		})
+	}
+	e.emit(ds...)
+}
+
+// Pending is how many webhooks are not delivered yet: statuses waiting for
+// Advance/Flush plus deliveries due (including failed ones).
+func (e *Emulator) Pending() int {
+	e.out.mu.Lock()
+	defer e.out.mu.Unlock()
+	return len(e.out.pending) + len(e.out.due)
+}
+
+// Advance delivers what is already due (earlier failures first), then
+// makes the oldest waiting status happen and posts it. It reports false
+// when no status was waiting. On error the delivery stays queued.
+func (e *Emulator) Advance(ctx context.Context) (bool, error) {
+	e.out.postMu.Lock()
+	defer e.out.postMu.Unlock()
+	if err := e.drainLocked(ctx); err != nil {
+		return false, err
+	}
+	e.out.mu.Lock()
+	if len(e.out.pending) == 0 {
+		e.out.mu.Unlock()
 		return false, nil
 	}
-	ev := e.queue[0]
-	now := e.cfg.Clock()
-	e.mu.Unlock()
-	if err := e.post(ctx, e.envelope("", nil, []any{statusObject(ev, now)})); err != nil {
-		return false, fmt.Errorf("status %s for %s: %w", ev.status, ev.id, err)
+	ev := e.out.pending[0]
+	e.out.pending = e.out.pending[1:]
+	e.out.mu.Unlock()
+	e.releaseStatuses(ev)
+	// Drain rather than post one: something else may have become due
+	// meanwhile (a template decision), and it is ahead in order.
+	if err := e.drainLocked(ctx); err != nil {
+		return false, err
 	}
-	e.mu.Lock()
-	e.queue = e.queue[1:]
-	e.mu.Unlock()
 	return true, nil
+}
+
+// Flush makes every waiting status happen and posts everything due in
+// order, stopping at the first error (that delivery and the ones after it
+// stay queued).
+func (e *Emulator) Flush(ctx context.Context) error {
+	e.out.postMu.Lock()
+	defer e.out.postMu.Unlock()
+	e.out.mu.Lock()
+	evs := e.out.pending
+	e.out.pending = nil
+	e.out.mu.Unlock()
+	if len(evs) > 0 {
+		e.releaseStatuses(evs...)
+	}
+	return e.drainLocked(ctx)
 }
 
 func statusObject(ev statusEvent, now time.Time) map[string]any {
 	category, typ := "service", "free_customer_service"
-	if ev.template {
-		category, typ = "utility", "regular"
+	if ev.category != "" {
+		category, typ = ev.category, "regular"
 	}
 	st := map[string]any{
 		"id":           ev.id,
 		"status":       ev.status,
 		"timestamp":    unix(now),
 		"recipient_id": ev.waID,
-		"pricing":      map[string]any{"billable": ev.template, "pricing_model": "PMP", "category": category, "type": typ},
+		"pricing":      map[string]any{"billable": ev.category != "", "pricing_model": "PMP", "category": category, "type": typ},
 	}
 	if ev.status == "sent" {
 		st["conversation"] = map[string]any{
@@ -88,12 +115,24 @@ func statusObject(ev statusEvent, now time.Time) map[string]any {
 			"origin":               map[string]string{"type": category},
 		}
 	}
+	if ev.status == "failed" {
+		// Only when a test configures it: say so in Meta's error shape.
+		st["errors"] = []any{map[string]any{
+			"code": 131000, "title": "Something went wrong", "message": "Something went wrong",
+			"error_data": map[string]string{"details": "The emulator is configured to fail every message."},
+			"href":       "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+		}}
+	}
+	if ev.callbackData != "" {
+		// Meta echoes what the sender set, on every status of the message.
+		st["biz_opaque_callback_data"] = ev.callbackData
+	}
 	return st
 }
 
-// envelope builds a "messages" webhook body. contacts is set for inbound
-// messages; statuses and messages go in their lists.
-func (e *Emulator) envelope(profileName string, messages []any, statuses []any) []byte {
+// messagesEnvelope builds a "messages" webhook body. contacts is set for
+// inbound messages; statuses and messages go in their lists.
+func (e *Emulator) messagesEnvelope(profileName string, messages []any, statuses []any) []byte {
 	value := map[string]any{
 		"messaging_product": "whatsapp",
 		"metadata": map[string]string{
@@ -109,38 +148,15 @@ func (e *Emulator) envelope(profileName string, messages []any, statuses []any) 
 	if statuses != nil {
 		value["statuses"] = statuses
 	}
-	body, _ := json.Marshal(map[string]any{
-		"object": whatsapp.Object,
-		"entry": []any{map[string]any{
-			"id":      e.cfg.WABAID,
-			"changes": []any{map[string]any{"field": "messages", "value": value}},
-		}},
-	})
-	return body
+	return e.envelope(map[string]any{"changes": []any{map[string]any{"field": "messages", "value": value}}})
 }
 
-// post delivers one signed webhook; a non-2xx answer is an error.
-func (e *Emulator) post(ctx context.Context, body []byte) error {
-	url := e.Callback()
-	if url == "" {
-		return ErrNoCallback
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", whatsapp.Sign(body, e.cfg.AppSecret))
-	resp, err := e.cfg.HTTPClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("callback answered %s", resp.Status)
-	}
-	return nil
+// envelope wraps one entry (its changes, and time for account events) in
+// the WABA's webhook body.
+func (e *Emulator) envelope(entry map[string]any) []byte {
+	entry["id"] = e.cfg.WABAID
+	body, _ := json.Marshal(map[string]any{"object": whatsapp.Object, "entry": []any{entry}})
+	return body
 }
 
 func unix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }

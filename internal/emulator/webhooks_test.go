@@ -131,3 +131,27 @@ func TestAutoStatuses(t *testing.T) {
 		}
 	}
 }
+
+func TestFailedStatusCarriesError(t *testing.T) {
+	f := newFixture(t, func(c *Config) { c.Statuses = []string{"sent", "failed"} })
+	ctx := context.Background()
+	if _, err := f.emu.CustomerSends(ctx, "16505551234", "Ana", Text("hi")); err != nil {
+		t.Fatal(err)
+	}
+	f.sendText(t, "16505551234", "hello")
+	if err := f.emu.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	reqs := f.hook.all()
+	b, err := whatsapp.Parse(reqs[len(reqs)-1].body)
+	if err != nil || len(b.Statuses) != 1 {
+		t.Fatalf("%v %s", err, reqs[len(reqs)-1].body)
+	}
+	s := b.Statuses[0]
+	if s.Status != "failed" || len(s.Errors) != 1 || s.Errors[0].Code != 131000 || len(s.Problems) != 0 {
+		t.Fatalf("%+v", s)
+	}
+	if st := f.emu.Sent()[0].Status; st != "failed" {
+		t.Fatalf("Status %q", st)
+	}
+}
