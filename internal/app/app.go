@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"time"
 
 	"charla/internal/blob"
 	"charla/internal/channel"
+	"charla/internal/channel/wa"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
 	"charla/internal/core"
@@ -58,11 +60,21 @@ func build(ctx context.Context, cfg config.Config, d *store.DB, log *slog.Logger
 			return nil, fmt.Errorf("realtime bus: %w", err)
 		}
 	}
-	types := channel.NewRegistry(webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20})
-	return core.New(cfg, d, keys, bus, blobs, types, log), nil
+	waCfg := wa.Config{BaseURL: cfg.BaseURL}
+	types := channel.NewRegistry(webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20}, wa.Cloud(waCfg), wa.Dialog(waCfg))
+	s, err := core.New(ctx, cfg, d, keys, bus, blobs, types, log)
+	if err != nil {
+		bus.Close()
+		return nil, fmt.Errorf("jobs: %w", err)
+	}
+	return s, nil
 }
 
 // Close releases what Open acquired.
 func Close(s *core.Services) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// Stopping twice (after Serve) is harmless; it releases River's connections.
+	_ = s.Jobs.Stop(ctx)
 	return errors.Join(s.Bus.Close(), s.DB.Close())
 }

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"charla/internal/api"
+	"charla/internal/channel/wa"
 	"charla/internal/channel/webchat"
 	"charla/internal/core"
 	"charla/internal/web"
@@ -43,6 +45,7 @@ func Handler(s *core.Services) http.Handler {
 	r.Handle("/metrics", promhttp.Handler())
 	r.Route("/api/v1", func(r chi.Router) { api.Routes(r, s) })
 	webchat.Routes(r, s)
+	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Log: s.Log}).Routes(r)
 	web.Routes(r, s)
 	return r
 }
@@ -95,12 +98,17 @@ func Serve(ctx context.Context, s *core.Services, ln net.Listener) error {
 	}
 	srv.RegisterOnShutdown(func() { _ = s.Bus.Close() })
 	go housekeep(ctx, s, 30*time.Second)
+	if err := s.Jobs.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start jobs: %w", err)
+	}
 	done := make(chan error, 1)
 	go func() {
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		done <- srv.Shutdown(sctx)
+		// Requests finish first (they may enqueue jobs), then running jobs.
+		err := srv.Shutdown(sctx)
+		done <- errors.Join(err, s.Jobs.Stop(sctx))
 	}()
 	if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
 		return err

@@ -24,6 +24,9 @@ type Capabilities struct {
 	// Kinds are the outgoing message kinds the channel delivers (nil: text only,
 	// plus files when Attachments).
 	Kinds []string
+	// SendRate is the default pace of sends in messages per second (0: no
+	// limit); a channel's "rate_limit" setting overrides it.
+	SendRate float64
 	// SelfDelivering channels deliver a stored outgoing message themselves by
 	// reading the database (web chat pushes it to the visitor's socket), so an
 	// outgoing message is "sent" once committed and needs no send job.

@@ -3,6 +3,7 @@
 package core
 
 import (
+	"context"
 	"log/slog"
 
 	"charla/internal/auth"
@@ -12,6 +13,8 @@ import (
 	"charla/internal/contacts"
 	"charla/internal/events"
 	"charla/internal/inbox"
+	"charla/internal/jobs"
+	"charla/internal/outbound"
 	"charla/internal/secret"
 	"charla/internal/store"
 )
@@ -27,6 +30,10 @@ type Services struct {
 	Contacts *contacts.Service
 	Channels *channel.Service
 	Inbox    *inbox.Service
+	// Jobs runs background work once started (Serve starts it).
+	Jobs *jobs.Jobs
+	// Outbound is the send pipeline behind queued messages.
+	Outbound *outbound.Pipeline
 	Log      *slog.Logger
 }
 
@@ -35,10 +42,10 @@ func (s *Services) MaxUpload() int64 { return s.Config.MaxUploadMB << 20 }
 
 // New wires the services on an open database from their parts; app and tests
 // both build charla through it, so they run the same wiring.
-func New(cfg config.Config, d *store.DB, keys *secret.Keys, bus events.Bus, blobs blob.Store, types *channel.Registry, log *slog.Logger) *Services {
+func New(ctx context.Context, cfg config.Config, d *store.DB, keys *secret.Keys, bus events.Bus, blobs blob.Store, types *channel.Registry, log *slog.Logger) (*Services, error) {
 	channels := channel.NewService(d, keys, types)
 	people := contacts.New(d)
-	return &Services{
+	s := &Services{
 		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
 		Auth:     auth.New(d),
 		Contacts: people,
@@ -46,4 +53,10 @@ func New(cfg config.Config, d *store.DB, keys *secret.Keys, bus events.Bus, blob
 		Inbox:    inbox.New(d, bus, blobs, people, channels, log),
 		Log:      log,
 	}
+	var err error
+	if s.Jobs, err = jobs.New(ctx, d, jobs.Config{Logger: log}); err != nil {
+		return nil, err
+	}
+	s.Outbound = outbound.New(d, s.Jobs, s.Inbox, channels, blobs, log, outbound.Config{})
+	return s, nil
 }

@@ -39,6 +39,8 @@ type Outbound struct {
 	// Interrupted is true when an earlier attempt was cut off mid-call (the
 	// message was left "sending"): the provider may already have it.
 	Interrupted bool
+	// SendingSince is when the first attempt began.
+	SendingSince time.Time
 }
 
 // Claim takes a queued message for sending (queued → sending) and loads
@@ -46,9 +48,10 @@ type Outbound struct {
 // message is gone or already past sending.
 func (s *Service) Claim(ctx context.Context, messageID string) (out Outbound, ok bool, err error) {
 	var row db.ClaimMessageRow
-	err = s.db.Tx(ctx, func(tx *store.Tx) error {
+	now := store.Now()
+	err = s.db.TxGroup(ctx, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		row, err = tx.Q.ClaimMessage(ctx, db.ClaimMessageParams{ID: messageID, UpdatedAt: store.Now()})
+		row, err = tx.Q.ClaimMessage(ctx, db.ClaimMessageParams{ID: messageID, UpdatedAt: now})
 		return err
 	})
 	if store.NotFound(err) == store.ErrNotFound {
@@ -74,8 +77,17 @@ func (s *Service) Claim(ctx context.Context, messageID string) (out Outbound, ok
 	if err != nil {
 		return out, false, err
 	}
-	out = Outbound{Channel: ch, Workspace: row.WorkspaceID, Interrupted: row.Status == Sending}
+	// A queued message takes this claim's time; one already "sending" keeps
+	// the time its interrupted attempt began.
+	out = Outbound{Channel: ch, Workspace: row.WorkspaceID, Interrupted: !row.UpdatedAt.Equal(now), SendingSince: row.UpdatedAt.UTC()}
 	out.MessageID, out.To, out.Kind, out.Body, out.Content = m.ID, recipient(ids), m.Kind, m.Body, m.Content
+	if out.To == "" {
+		// Known by phone only (imported, or from another channel): the
+		// number, without "+", is what providers take.
+		if c, err := s.db.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: row.WorkspaceID, ID: conv.ContactID}); err == nil {
+			out.To = strings.TrimPrefix(c.Phone, "+")
+		}
+	}
 	if m.ReplyTo != nil {
 		q, err := s.db.Q.GetMessageByID(ctx, m.ReplyTo.ID)
 		if err == nil {

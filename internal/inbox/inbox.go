@@ -158,6 +158,8 @@ type Dispatcher interface {
 	SendTx(ctx context.Context, tx *store.Tx, messageID string, urgent bool) error
 	// FetchMediaTx copies a provider-held file into the blob store.
 	FetchMediaTx(ctx context.Context, tx *store.Tx, attachmentID string) error
+	// MarkReadTx tells the contact an agent read the conversation.
+	MarkReadTx(ctx context.Context, tx *store.Tx, conversationID string) error
 }
 
 // SetDispatcher connects the send pipeline; without one, queued messages wait

@@ -138,6 +138,12 @@ func (s *Service) markRead(ctx context.Context, ws, convID, direction string) er
 		if err != nil {
 			return err
 		}
+		if direction == Incoming && len(ids) > 0 && s.dispatch != nil {
+			// Tell the contact too (blue ticks), where the channel can.
+			if err := s.dispatch.MarkReadTx(ctx, tx, convID); err != nil {
+				return err
+			}
+		}
 		tx.AfterCommit(func() {
 			for _, id := range ids {
 				s.publish(events.Event{Workspace: ws, Kind: EventMessageUpdated, Conversation: convID, Message: id, Channel: c.ChannelID})

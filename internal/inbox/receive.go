@@ -52,6 +52,9 @@ type Received struct {
 	ContactID      string
 	// Duplicate is true when the provider message id was already stored: nothing changed.
 	Duplicate bool
+	// NewConversation is true when this message opened the contact's first
+	// conversation on the channel (a greeting is due).
+	NewConversation bool
 	// Message is the stored message as Message would read it back (empty for a duplicate).
 	Message Message
 }
@@ -164,7 +167,7 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
-		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID, Message: Message{
+		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID, NewConversation: created, Message: Message{
 			ID: msgID, ConversationID: convID, ChannelID: in.Channel.ID, Direction: Incoming,
 			Sender: Sender{Type: "contact", ID: contactID, Name: contactName}, Kind: kind, Body: in.Body,
 			Content: body, ReplyTo: quote, Status: Delivered,

@@ -44,6 +44,12 @@ func (s *Service) Compose(ctx context.Context, agent auth.User, convID string, d
 	return s.write(ctx, agent, convID, Outgoing, d)
 }
 
+// Greet sends a channel's automatic greeting into a new conversation, as the
+// bot rather than an agent; it follows the same pipeline as any reply.
+func (s *Service) Greet(ctx context.Context, ws, convID, body string) (Message, error) {
+	return s.write(ctx, auth.User{WorkspaceID: ws}, convID, Outgoing, Draft{Body: body})
+}
+
 // AddNote stores an internal note, which only agents see.
 func (s *Service) AddNote(ctx context.Context, agent auth.User, convID, body string) (Message, error) {
 	return s.write(ctx, agent, convID, Note, Draft{Body: body})
@@ -138,8 +144,12 @@ func (s *Service) write(ctx context.Context, agent auth.User, convID, direction 
 		if replyTo != nil {
 			quoted = &replyTo.ID
 		}
+		sender := "user"
+		if agent.ID == "" {
+			sender = "bot"
+		}
 		err := tx.Q.CreateMessage(ctx, db.CreateMessageParams{ID: msgID, WorkspaceID: ws, ConversationID: convID,
-			ChannelID: conv.ChannelID, Direction: direction, SenderType: "user", SenderID: nullString(agent.ID),
+			ChannelID: conv.ChannelID, Direction: direction, SenderType: sender, SenderID: nullString(agent.ID),
 			Body: body, Status: status, CreatedAt: now, Kind: kind, Content: content.Encode(d.Content),
 			ReplyToID: nullPtr(quoted)})
 		if err != nil {

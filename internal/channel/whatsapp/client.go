@@ -115,6 +115,19 @@ type SendResult struct {
 
 // Send validates m and sends it to one individual recipient.
 func (c *Client) Send(ctx context.Context, to string, m Outgoing) (SendResult, error) {
+	return c.SendTagged(ctx, to, m, "")
+}
+
+// MaxCallbackData bounds biz_opaque_callback_data (providers.md §1.7).
+const MaxCallbackData = 512
+
+// SendTagged is Send with biz_opaque_callback_data: WhatsApp echoes tag in
+// every status webhook of the message, which lets charla recognise a message
+// whose send was cut off before the answer was recorded.
+func (c *Client) SendTagged(ctx context.Context, to string, m Outgoing, tag string) (SendResult, error) {
+	if len(tag) > MaxCallbackData {
+		return SendResult{}, problem.Field("biz_opaque_callback_data", "must be at most 512 characters")
+	}
 	if m == nil {
 		return SendResult{}, problem.Field("type", "is required")
 	}
@@ -134,6 +147,9 @@ func (c *Client) Send(ctx context.Context, to string, m Outgoing) (SendResult, e
 	}
 	if replyTo != "" {
 		body["context"] = map[string]any{"message_id": replyTo}
+	}
+	if tag != "" {
+		body["biz_opaque_callback_data"] = tag
 	}
 	var resp struct {
 		Contacts []struct {
@@ -372,6 +388,10 @@ func (c *Client) do(req *http.Request, out any) error {
 	if resp.StatusCode/100 != 2 {
 		return parseAPIError(resp)
 	}
+	if out == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		return nil
+	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out); err != nil {
 		return fmt.Errorf("whatsapp: decoding %d response: %w", resp.StatusCode, err)
 	}
@@ -537,4 +557,14 @@ func retryAfter(v string) time.Duration {
 		}
 	}
 	return 0
+}
+
+// SetWebhook registers where 360dialog delivers this number's webhooks
+// (POST /v1/configs/webhook, providers.md §2.1). The Cloud API has no such
+// call: its callback URL is set in the Meta app dashboard.
+func (c *Client) SetWebhook(ctx context.Context, callbackURL string) error {
+	if c.cfg.Provider != Dialog360 {
+		return problem.New(problem.BadRequest, "the Cloud API's callback URL is set in the Meta app dashboard")
+	}
+	return c.doJSON(ctx, http.MethodPost, c.endpoint(false, "v1", "configs", "webhook"), map[string]any{"url": callbackURL}, nil)
 }

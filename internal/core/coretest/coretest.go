@@ -3,10 +3,12 @@
 package coretest
 
 import (
+	"context"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"charla/internal/blob"
 	"charla/internal/channel"
@@ -44,5 +46,18 @@ func New(t testing.TB, d *store.DB, cfg config.Config, types ...channel.Type) *c
 	bus := events.NewMemory()
 	t.Cleanup(func() { bus.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return core.New(cfg, d, keys, bus, blobs, channel.NewRegistry(types...), log)
+	s, err := core.New(context.Background(), cfg, d, keys, bus, blobs, channel.NewRegistry(types...), log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Jobs run as in production; stopped before the database closes.
+	if err := s.Jobs.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_ = s.Jobs.Stop(ctx)
+	})
+	return s
 }

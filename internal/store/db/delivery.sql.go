@@ -67,8 +67,9 @@ func (q *Queries) AdvanceMessageStatus(ctx context.Context, arg AdvanceMessageSt
 }
 
 const claimMessage = `-- name: ClaimMessage :one
-UPDATE messages SET status = 'sending', updated_at = $2 WHERE id = $1 AND status IN ('queued', 'sending')
-RETURNING id, workspace_id, conversation_id, channel_id, status
+UPDATE messages SET status = 'sending', updated_at = CASE WHEN status = 'queued' THEN $2 ELSE updated_at END
+WHERE id = $1 AND status IN ('queued', 'sending')
+RETURNING id, workspace_id, conversation_id, channel_id, status, updated_at
 `
 
 type ClaimMessageParams struct {
@@ -82,10 +83,12 @@ type ClaimMessageRow struct {
 	ConversationID string
 	ChannelID      string
 	Status         string
+	UpdatedAt      time.Time
 }
 
 // A send job takes its message: queued → sending. A message found already
 // "sending" was interrupted mid-call (crash); the job decides what to do.
+// updated_at then keeps when the interrupted attempt began.
 func (q *Queries) ClaimMessage(ctx context.Context, arg ClaimMessageParams) (ClaimMessageRow, error) {
 	row := q.queryRow(ctx, q.claimMessageStmt, claimMessage, arg.ID, arg.UpdatedAt)
 	var i ClaimMessageRow
@@ -95,6 +98,7 @@ func (q *Queries) ClaimMessage(ctx context.Context, arg ClaimMessageParams) (Cla
 		&i.ConversationID,
 		&i.ChannelID,
 		&i.Status,
+		&i.UpdatedAt,
 	)
 	return i, err
 }

@@ -25,8 +25,10 @@ UPDATE messages SET provider_message_id = $2, updated_at = $3 WHERE id = $1 AND 
 -- name: ClaimMessage :one
 -- A send job takes its message: queued → sending. A message found already
 -- "sending" was interrupted mid-call (crash); the job decides what to do.
-UPDATE messages SET status = 'sending', updated_at = $2 WHERE id = $1 AND status IN ('queued', 'sending')
-RETURNING id, workspace_id, conversation_id, channel_id, status;
+-- updated_at then keeps when the interrupted attempt began.
+UPDATE messages SET status = 'sending', updated_at = CASE WHEN status = 'queued' THEN $2 ELSE updated_at END
+WHERE id = $1 AND status IN ('queued', 'sending')
+RETURNING id, workspace_id, conversation_id, channel_id, status, updated_at;
 
 -- name: GetMessageByID :one
 SELECT * FROM messages WHERE id = $1;
