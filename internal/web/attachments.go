@@ -5,6 +5,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
@@ -16,7 +17,8 @@ import (
 const attachmentCSP = "default-src 'none'; frame-ancestors 'none'; sandbox"
 
 // attachment serves a file of the user's workspace. Only the image types the
-// thread shows inline are served inline; everything else is a download.
+// thread shows inline are served inline; everything else is a download (which
+// <video> and <audio> still play: disposition only governs navigation).
 func (h *handler) attachment(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	a, body, err := h.s.Inbox.Blob(r.Context(), u.WorkspaceID, chi.URLParam(r, "id"))
@@ -45,6 +47,11 @@ func (h *handler) attachment(w http.ResponseWriter, r *http.Request) {
 	hd.Set("Content-Security-Policy", attachmentCSP)
 	// Attachments never change, but they are private: the browser may keep them, proxies may not.
 	hd.Set("Cache-Control", "private, max-age=86400")
+	if rs, ok := body.(io.ReadSeeker); ok {
+		// Audio and video players seek with Range requests; ServeContent answers them.
+		http.ServeContent(w, r, "", time.Time{}, rs)
+		return
+	}
 	if a.Size > 0 {
 		hd.Set("Content-Length", strconv.FormatInt(a.Size, 10))
 	}

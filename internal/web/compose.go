@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime/multipart"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -22,9 +23,10 @@ const (
 	formMemory = 1 << 20
 )
 
-// send posts the composer: a reply (with files) or a private note. On success
-// the composer comes back empty and the thread is told to refresh; on failure
-// only the error line changes, so the typed text and chosen files remain.
+// send posts the composer: a reply (with files), a template or a private
+// note, optionally quoting a message. On success the composer comes back
+// empty and the thread is told to refresh; on failure only the error line
+// changes, so the typed text and chosen files remain.
 func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 	u := currentUser(r.Context())
 	id := chi.URLParam(r, "id")
@@ -36,17 +38,29 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 	}
 	kind := r.PostFormValue("kind")
 	body := r.PostFormValue("body")
-	var conv inbox.Conversation
-	if kind == "note" {
+	replyTo := strings.TrimSpace(r.PostFormValue("reply_to_id"))
+	switch kind {
+	case "note":
 		if len(files) > 0 {
 			h.composerFailed(w, r, problem.Field("file", "can't go in a private note; send it as a reply"))
 			return
 		}
 		_, err = h.s.Inbox.AddNote(r.Context(), u, id, body)
-	} else {
+	case "template":
+		var d inbox.Draft
+		if d, err = templateDraft(r); err == nil {
+			if len(files) > 0 {
+				err = problem.Field("file", "can't go with a template; send it as a reply once the contact writes")
+			} else {
+				d.ReplyToID = replyTo
+				_, err = h.s.Inbox.Compose(r.Context(), u, id, d)
+			}
+		}
+	default:
 		kind = "reply"
-		_, err = h.s.Inbox.Send(r.Context(), u, id, body, files)
+		_, err = h.s.Inbox.Compose(r.Context(), u, id, inbox.Draft{Body: body, Files: files, ReplyToID: replyTo})
 	}
+	var conv inbox.Conversation
 	if err == nil {
 		conv, err = h.s.Inbox.Get(r.Context(), u.WorkspaceID, id)
 	}
@@ -55,7 +69,7 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("HX-Trigger", "thread-refresh")
-	h.render(w, r, http.StatusOK, templates.ComposerForm(h.composer(conv, kind)))
+	h.render(w, r, http.StatusOK, templates.ComposerBox(h.composer(conv, kind)))
 }
 
 // readComposer parses the form within the upload limit and opens its files.

@@ -181,11 +181,11 @@ func TestMessageStatusTicks(t *testing.T) {
 	failed := inbox.Message{ID: "m1", Direction: inbox.Outgoing, Status: inbox.Failed, Body: "hi",
 		Error: &inbox.SendError{Code: "131026", Reason: "The number is not on WhatsApp"}}
 	queued := inbox.Message{ID: "m2", Direction: inbox.Outgoing, Status: inbox.Queued, Body: "later"}
-	if err := templates.Messages([]inbox.Message{failed, queued}, "Vera").Render(context.Background(), &b); err != nil {
+	if err := templates.Messages([]inbox.Message{failed, queued}, "Vera", templates.Actions{}).Render(context.Background(), &b); err != nil {
 		t.Fatal(err)
 	}
 	html := b.String()
-	for _, want := range []string{`data-status="failed"`, `data-testid="message-error"`, "Not delivered: The number is not on WhatsApp",
+	for _, want := range []string{`data-status="failed"`, `data-testid="message-error"`, "Not delivered:</strong> The number is not on WhatsApp",
 		`ticks ticks-failed`, `data-status="queued"`, `<svg class="icon"`} {
 		if !strings.Contains(html, want) {
 			t.Errorf("bubbles lack %q:\n%s", want, html)

@@ -49,8 +49,14 @@ func newEnv(t *testing.T, d *store.DB) *env {
 // newEnvWith is newEnv with a chance to adjust the handler before it serves.
 func newEnvWith(t *testing.T, d *store.DB, adjust func(*handler)) *env {
 	t.Helper()
+	return newEnvTypes(t, d, adjust)
+}
+
+// newEnvTypes is newEnvWith serving more channel types than the website.
+func newEnvTypes(t *testing.T, d *store.DB, adjust func(*handler), types ...channel.Type) *env {
+	t.Helper()
 	cfg := config.Config{BaseURL: "http://charla.example", MaxUploadMB: 1, Storage: "local"}
-	s := coretest.New(t, d, cfg, webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20})
+	s := coretest.New(t, d, cfg, append([]channel.Type{webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20}}, types...)...)
 	h := newHandler(s)
 	if adjust != nil {
 		adjust(h)

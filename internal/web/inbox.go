@@ -6,11 +6,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
 	"charla/internal/auth"
+	"charla/internal/content"
 	"charla/internal/inbox"
 	"charla/internal/web/templates"
 )
@@ -137,7 +139,7 @@ func (h *handler) pane(ctx context.Context, u auth.User, id string) (templates.P
 	return templates.Pane{
 		Header: hd,
 		Thread: templates.Thread{ConvID: id, Messages: msgs, Older: page.Next, Since: since,
-			Contact: templates.ContactName(hd.Conv.Contact)},
+			Contact: templates.ContactName(hd.Conv.Contact), Actions: actions(hd.Conv)},
 		Composer: h.composer(hd.Conv, "reply"),
 		Contact:  contact,
 	}, nil
@@ -169,13 +171,52 @@ func (h *handler) conversationHeader(w http.ResponseWriter, r *http.Request) {
 	h.render(w, r, http.StatusOK, templates.ConversationHeader(hd))
 }
 
+// composer is the composer for c with tab kind selected, falling back to
+// what the reply window allows: a template, else a note, once it has closed.
 func (h *handler) composer(c inbox.Conversation, kind string) templates.Composer {
 	max := h.s.MaxUpload()
 	if c.Capabilities.MaxAttachmentBytes > 0 && c.Capabilities.MaxAttachmentBytes < max {
 		max = c.Capabilities.MaxAttachmentBytes
 	}
-	return templates.Composer{ConvID: c.ID, Kind: kind, Attachments: c.Capabilities.Attachments,
-		MaxBytes: max, MaxMB: megabytes(max)}
+	v := templates.Composer{ConvID: c.ID, Kind: kind, Attachments: c.Capabilities.Attachments,
+		MaxBytes: max, MaxMB: megabytes(max), Templates: sends(c, content.KindTemplate), Window: window(c)}
+	switch kind {
+	case "note":
+	case "template":
+		if !v.Templates {
+			v.Kind = "reply"
+		}
+	default:
+		v.Kind = "reply"
+	}
+	if v.Kind == "reply" && v.Window.Closed {
+		v.Kind = "note"
+		if v.Templates {
+			v.Kind = "template"
+		}
+	}
+	return v
+}
+
+// window reads the conversation's reply window.
+func window(c inbox.Conversation) templates.Window {
+	w := templates.Window{Length: c.Capabilities.ReplyWindow}
+	if w.Length == 0 {
+		return w
+	}
+	w.ClosesAt = c.WindowClosesAt()
+	w.Closed = w.ClosesAt == nil || !time.Now().Before(*w.ClosesAt)
+	return w
+}
+
+// sends tells whether c's channel delivers messages of kind.
+func sends(c inbox.Conversation, kind string) bool {
+	return slices.Contains(c.Capabilities.Kinds, kind)
+}
+
+// actions are what bubbles of c offer besides replying.
+func actions(c inbox.Conversation) templates.Actions {
+	return templates.Actions{React: sends(c, content.KindReaction)}
 }
 
 // oldestFirst reverses a newest-first page for display.

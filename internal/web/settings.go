@@ -14,6 +14,8 @@ var notices = map[string]string{
 	"member-added": "Member added.", "member-removed": "Member removed.",
 	"channel-created": "Channel created. Install the snippet below on your site.",
 	"channel-updated": "Channel saved.", "channel-deleted": "Channel deleted.",
+	"provider-created": "Channel connected. Paste the values below at the provider, then check the connection.",
+	"channel-checked":  "Connection works.", "check-failed": "The check failed; the provider's answer is under Troubleshooting.",
 	"token-revoked": "Token revoked.",
 }
 

@@ -1,9 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"net/http"
-	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -13,7 +11,11 @@ import (
 	"charla/internal/web/templates"
 )
 
-var errNotWebsite = problem.New(problem.Conflict, "only website channels are edited here; this one is configured through the API")
+// This file lists channels and sends each request to the form of its type:
+// website channels (settings_website.go) or provider numbers such as
+// WhatsApp (settings_provider.go). Other types are configured through the API.
+
+var errAPIOnly = problem.New(problem.Conflict, "this channel type is configured through the API, not here")
 
 func (h *handler) channelsPage(w http.ResponseWriter, r *http.Request) {
 	chans, err := h.s.Channels.List(r.Context(), currentUser(r.Context()).WorkspaceID)
@@ -22,14 +24,49 @@ func (h *handler) channelsPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	h.render(w, r, http.StatusOK, templates.ChannelsPage(templates.Channels{
-		Settings: h.settings(r, "channels", "Website channels"), Channels: chans,
+		Settings: h.settings(r, "channels", "Channels"), Channels: chans, Connect: h.providerTypes(),
 	}))
 }
 
+// providerTypes are the provider types this server runs and the UI has a form for.
+func (h *handler) providerTypes() []string {
+	var out []string
+	for _, t := range templates.ProviderTypes {
+		if h.isProvider(t) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// isProvider tells whether typ is served and has a provider form.
+func (h *handler) isProvider(typ string) bool {
+	_, served := h.s.Channels.Types().Get(typ)
+	return served && templates.ProviderFields(typ) != nil
+}
+
 func (h *handler) newChannelPage(w http.ResponseWriter, r *http.Request) {
-	// The defaults the website type fills in when settings are left out.
-	s := webchat.Settings{Greeting: "Hi! How can we help you today?", Color: "#2563eb"}
-	h.render(w, r, http.StatusOK, templates.ChannelPage(h.channelForm(r, "New website channel", channel.Channel{Type: webchat.TypeName}, s)))
+	typ := r.URL.Query().Get("type")
+	switch {
+	case typ == "" || typ == webchat.TypeName:
+		h.newWebsitePage(w, r)
+	case h.isProvider(typ):
+		h.providerPage(w, r, channel.Channel{Type: typ})
+	default:
+		h.fail(w, r, problem.NotFoundf("channel type"))
+	}
+}
+
+func (h *handler) createChannel(w http.ResponseWriter, r *http.Request) {
+	typ := r.PostFormValue("type")
+	switch {
+	case typ == "" || typ == webchat.TypeName:
+		h.createWebsite(w, r)
+	case h.isProvider(typ):
+		h.createProvider(w, r, typ)
+	default:
+		h.fail(w, r, problem.Field("type", "is not a channel type this server can connect"))
+	}
 }
 
 func (h *handler) channelPage(w http.ResponseWriter, r *http.Request) {
@@ -38,97 +75,35 @@ func (h *handler) channelPage(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	h.render(w, r, http.StatusOK, templates.ChannelPage(h.channelForm(r, c.Name, c, webchat.Parse(c.Settings))))
-}
-
-// channelForm fills the form from a channel and its website settings.
-func (h *handler) channelForm(r *http.Request, title string, c channel.Channel, s webchat.Settings) templates.ChannelForm {
-	v := templates.ChannelForm{
-		Settings: h.settings(r, "channels", title),
-		ID:       c.ID, Type: c.Type, Name: c.Name,
-		Greeting: s.Greeting, Origins: strings.Join(s.AllowedOrigins, "\n"),
-		Prechat: s.PrechatForm.Enabled, RequireEmail: s.PrechatForm.RequireEmail, Color: s.Color,
-	}
-	if c.ID != "" {
-		v.Snippet = `<script src="` + h.s.Config.BaseURL + `/widget.js" data-channel="` + c.ID + `" async></script>`
-	}
-	return v
-}
-
-// postedChannel reads the form into a name and website settings.
-func postedChannel(r *http.Request) (string, webchat.Settings) {
-	s := webchat.Settings{
-		Greeting: r.PostFormValue("greeting"),
-		Color:    strings.TrimSpace(r.PostFormValue("color")),
-		PrechatForm: webchat.Prechat{
-			Enabled:      r.PostFormValue("prechat_enabled") != "",
-			RequireEmail: r.PostFormValue("prechat_require_email") != "",
-		},
-		AllowedOrigins: []string{},
-	}
-	for _, line := range strings.Split(r.PostFormValue("allowed_origins"), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			s.AllowedOrigins = append(s.AllowedOrigins, line)
-		}
-	}
-	return r.PostFormValue("name"), s
-}
-
-func (h *handler) createChannel(w http.ResponseWriter, r *http.Request) {
-	name, s := postedChannel(r)
-	raw, err := json.Marshal(s)
-	if err != nil {
-		h.fail(w, r, err)
+	if templates.ProviderFields(c.Type) != nil {
+		h.providerPage(w, r, c)
 		return
 	}
-	c, err := h.s.Channels.Create(r.Context(), currentUser(r.Context()).WorkspaceID, webchat.TypeName, name, raw, nil)
-	if err != nil {
-		h.channelFailed(w, r, err, channel.Channel{Type: webchat.TypeName, Name: name}, s)
-		return
-	}
-	done(w, r, "/settings/channels/"+c.ID, "channel-created")
+	h.websitePage(w, r, c)
 }
 
 func (h *handler) updateChannel(w http.ResponseWriter, r *http.Request) {
-	ws, id := currentUser(r.Context()).WorkspaceID, chi.URLParam(r, "id")
-	c, err := h.s.Channels.Get(r.Context(), ws, id)
+	c, err := h.s.Channels.Get(r.Context(), currentUser(r.Context()).WorkspaceID, chi.URLParam(r, "id"))
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	if c.Type != webchat.TypeName {
-		h.fail(w, r, errNotWebsite)
-		return
+	switch {
+	case c.Type == webchat.TypeName:
+		h.updateWebsite(w, r, c)
+	case templates.ProviderFields(c.Type) != nil:
+		h.updateProvider(w, r, c)
+	default:
+		h.fail(w, r, errAPIOnly)
 	}
-	name, s := postedChannel(r)
-	raw, err := json.Marshal(s)
-	if err == nil {
-		_, err = h.s.Channels.Update(r.Context(), ws, id, &name, raw, nil)
-	}
-	if err != nil {
-		c.Name = name
-		h.channelFailed(w, r, err, c, s)
-		return
-	}
-	done(w, r, "/settings/channels/"+id, "channel-updated")
 }
 
+// deleteChannel retires a channel of any type: contacts and history stay,
+// secrets are wiped (channel.Service.Delete).
 func (h *handler) deleteChannel(w http.ResponseWriter, r *http.Request) {
 	if err := h.s.Channels.Delete(r.Context(), currentUser(r.Context()).WorkspaceID, chi.URLParam(r, "id")); err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	done(w, r, "/settings/channels", "channel-deleted")
-}
-
-// channelFailed shows the form again as typed, with what to fix.
-func (h *handler) channelFailed(w http.ResponseWriter, r *http.Request, err error, c channel.Channel, s webchat.Settings) {
-	status, e := h.formErrors(r, err)
-	title := c.Name
-	if c.ID == "" {
-		title = "New website channel"
-	}
-	v := h.channelForm(r, title, c, s)
-	v.Errors, v.Notice = e, ""
-	h.render(w, r, status, templates.ChannelPage(v))
 }

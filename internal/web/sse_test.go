@@ -8,7 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"charla/internal/content"
 	"charla/internal/events"
+	"charla/internal/inbox"
 	"charla/internal/store"
 	"charla/internal/store/storetest"
 )
@@ -181,4 +183,58 @@ func TestBusEventNames(t *testing.T) {
 			t.Errorf("%+v wrote %q, want %q", c.ev, b.String(), c.want)
 		}
 	}
+}
+
+// TestMessageUpdatesReachTheThread follows what the page does: each
+// msg-<conversation> event makes the thread re-read its tail. Media fetched
+// by the job and status changes are message.updated events, so they show
+// without a reload.
+func TestMessageUpdatesReachTheThread(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		f := newWhatsApp(t, d)
+		s := openStream(t, f.b)
+		ctx := context.Background()
+		photo := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.photo", Kind: content.KindImage,
+			Media: []inbox.ProviderMedia{{ID: "ready:1", ContentType: "image/png"}}})
+		lost := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.lost", Kind: content.KindVideo,
+			Media: []inbox.ProviderMedia{{ID: "gone:2", ContentType: "video/mp4"}}})
+		conv := photo.ConversationID
+		// refreshUntil re-reads the tail on each of the conversation's message
+		// events, as the page does, until it shows want.
+		refreshUntil := func(want ...string) string {
+			t.Helper()
+			for {
+				s.until("msg-" + conv)
+				p := f.b.htmx(http.MethodGet, "/conversations/"+conv+"/tail", "tail", nil)
+				all := true
+				for _, w := range want {
+					all = all && p.has(w)
+				}
+				if all {
+					return p.body
+				}
+			}
+		}
+		body := refreshUntil(`<img src="/attachments/`, "Media unavailable: the provider deleted it after 30 days")
+		if a := article(t, body, photo.MessageID); !strings.Contains(a, `<img src="/attachments/`) {
+			t.Fatalf("fetched photo:\n%s", a)
+		}
+		if a := article(t, body, lost.MessageID); !strings.Contains(a, `data-testid="attachment-unavailable"`) {
+			t.Fatalf("lost video:\n%s", a)
+		}
+
+		m, err := f.e.s.Inbox.Compose(ctx, f.owner, conv, inbox.Draft{Body: "We got your photo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := f.e.s.Inbox.Fail(ctx, m.ID, inbox.SendError{Code: "131026", Title: "Message undeliverable",
+			Reason: "The number is not on WhatsApp."}); err != nil {
+			t.Fatal(err)
+		}
+		body = refreshUntil(`data-id="`+m.ID+`" data-direction="outgoing" data-status="failed"`, "The number is not on WhatsApp.")
+		if a := article(t, body, m.ID); !strings.Contains(a, "Error 131026 · Message undeliverable") {
+			t.Fatalf("failed bubble:\n%s", a)
+		}
+	})
 }

@@ -30,6 +30,7 @@ func (h *handler) olderMessages(w http.ResponseWriter, r *http.Request) {
 	}
 	h.render(w, r, http.StatusOK, templates.OlderMessages(templates.Older{
 		ConvID: id, Messages: oldestFirst(page.Messages), Next: page.Next, Contact: templates.ContactName(conv.Contact),
+		Actions: actions(conv),
 	}))
 }
 
@@ -55,7 +56,7 @@ func (h *handler) threadTail(w http.ResponseWriter, r *http.Request) {
 			h.log.WarnContext(r.Context(), "mark read", "conversation", id, "err", err)
 		}
 	}
-	h.render(w, r, http.StatusOK, templates.Messages(msgs, templates.ContactName(conv.Contact)))
+	h.render(w, r, http.StatusOK, templates.Messages(msgs, templates.ContactName(conv.Contact), actions(conv)))
 }
 
 // tail returns the messages from since (included) to the newest, oldest

@@ -127,16 +127,77 @@
   }, true);
 
   // After sending, the composer comes back empty and takes the focus, and the
-  // thread shows the agent's own message even if they had scrolled up.
+  // thread shows the agent's own message even if they had scrolled up. A
+  // composer replaced because the reply window changed doesn't grab focus.
   document.addEventListener("htmx:afterSwap", function (e) {
-    var target = e.detail.target;
-    if (target && target.id === "composer") {
+    var target = e.detail.target, cfg = e.detail.requestConfig;
+    if (target && target.id === "composer-box" && cfg && cfg.elt && cfg.elt.id === "composer") {
       stick = true;
-      var input = document.querySelector("#composer textarea");
-      if (input) input.focus();
+      focusComposer();
     }
+    if (target && target.id === "composer-quote") focusComposer();
     if (target && target.id === "toast") showToast();
   });
+
+  function focusComposer() {
+    var form = document.getElementById("composer");
+    if (!form) return;
+    var input = form.classList.contains("composer-template") ?
+      form.querySelector("input[name=template_name]") : form.querySelector("textarea");
+    if (input) input.focus();
+  }
+
+  // "Reply" puts a quote above the composer; its × takes it away again.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-dismiss-quote]");
+    if (!b) return;
+    var slot = document.getElementById("composer-quote");
+    if (slot) slot.innerHTML = "";
+  });
+
+  // The template form starts with one parameter; each click adds the next.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest && e.target.closest("[data-add-param]");
+    if (!b) return;
+    var list = b.closest("fieldset").querySelector("[data-params]");
+    var rows = list.querySelectorAll(".tpl-param");
+    var row = rows[rows.length - 1].cloneNode(true);
+    row.querySelector("[data-param-label]").textContent = "Body parameter {{" + (rows.length + 1) + "}}";
+    var input = row.querySelector("input");
+    input.value = "";
+    list.appendChild(row);
+    input.focus();
+  });
+
+  // The reaction picker closes once a reaction is sent.
+  document.addEventListener("htmx:afterRequest", function (e) {
+    var elt = e.detail.elt;
+    if (!elt.matches || !elt.matches("form[data-close-details]")) return;
+    var d = elt.closest("details");
+    if (d) d.removeAttribute("open");
+  });
+
+  // The reply window counts down in the page; when it closes, the composer
+  // asks the server again and turns into the template form.
+  function timeLeft(ms) {
+    if (ms <= 0) return "0 min";
+    var h = Math.floor(ms / 3600000), m = Math.floor((ms % 3600000) / 60000);
+    if (h > 0) return h + " h " + m + " min";
+    return m > 0 ? m + " min" : "less than a minute";
+  }
+  function tickWindow() {
+    document.querySelectorAll("[data-closes-at]").forEach(function (el) {
+      var left = new Date(el.dataset.closesAt) - new Date();
+      if (isNaN(left)) return;
+      el.textContent = "Window closes in " + timeLeft(left);
+      if (left <= 0 && !el.dataset.expired) {
+        el.dataset.expired = "1";
+        var box = el.closest("#composer-box");
+        if (box) htmx.trigger(box, "window-closed");
+      }
+    });
+  }
+  setInterval(tickWindow, 30000);
 
   var toastTimer;
   function showToast() {
@@ -191,6 +252,7 @@
   htmx.onLoad(function (elt) {
     localTimes(elt);
     markActive();
+    tickWindow();
   });
 
   document.addEventListener("DOMContentLoaded", toBottom);

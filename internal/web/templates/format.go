@@ -91,6 +91,8 @@ func statusLabel(status string) string {
 	switch status {
 	case inbox.Queued:
 		return "Queued"
+	case inbox.Sending:
+		return "Sending"
 	case inbox.Sent:
 		return "Sent"
 	case inbox.Delivered:
@@ -156,7 +158,7 @@ func FieldLabel(field string) string {
 	if l, ok := fieldLabels[field]; ok {
 		return l
 	}
-	field = strings.TrimPrefix(field, "settings.")
+	field = strings.TrimPrefix(strings.TrimPrefix(field, "settings."), "secrets.")
 	field = strings.ReplaceAll(field, "_", " ")
 	if field == "" {
 		return field
@@ -181,6 +183,11 @@ func FieldMessage(field, msg string) string {
 var fieldLabels = map[string]string{
 	"workspace_name": "Workspace name", "body": "Message", "file": "File",
 	"settings.allowed_origins": "Allowed origins", "assignee_id": "Agent", "team_id": "Team",
+	"template_name": "Template name", "template_language": "Template language", "template_param": "Parameter",
+	"reply_to_id": "Quoted message", "target_id": "Reaction", "emoji": "Reaction", "kind": "Message",
+	"settings.phone_number_id": "Phone number ID", "settings.waba_id": "WhatsApp Business Account ID",
+	"settings.graph_url": "Graph API URL", "settings.api_version": "API version", "settings.base_url": "API base URL",
+	"secrets.api_key": "API key", "secrets.app_secret": "App secret", "secrets.access_token": "Access token",
 }
 
 func roleLabel(r string) string {

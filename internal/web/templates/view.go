@@ -4,6 +4,7 @@ package templates
 
 import (
 	"net/url"
+	"time"
 
 	"charla/internal/auth"
 	"charla/internal/channel"
@@ -109,6 +110,7 @@ type Thread struct {
 	Since string
 	// Contact names the contact on messages that carry no sender name.
 	Contact string
+	Actions Actions
 }
 
 // Older is one page of older messages, oldest first.
@@ -117,17 +119,49 @@ type Older struct {
 	Messages []inbox.Message
 	Next     string
 	Contact  string
+	Actions  Actions
 }
 
-// Composer writes replies and notes.
+// Actions are what an agent may do from a message bubble beyond replying.
+type Actions struct {
+	// React offers the reaction picker on the contact's messages; only for
+	// channels that deliver reactions.
+	React bool
+}
+
+// Composer writes replies, templates and notes.
 type Composer struct {
 	ConvID string
-	// Kind is "reply" or "note".
+	// Kind is the selected tab: "reply", "template" or "note".
 	Kind string
 	// Attachments tells whether the channel carries files.
 	Attachments bool
 	MaxBytes    int64
 	MaxMB       int64
+	// Templates tells whether the channel sends approved templates.
+	Templates bool
+	Window    Window
+}
+
+// Window is a conversation's reply window; a zero Length means the channel
+// has none and replies are always allowed.
+type Window struct {
+	Length time.Duration
+	// ClosesAt is nil when the contact has never written.
+	ClosesAt *time.Time
+	Closed   bool
+}
+
+// State names the window's condition, which decides the composer's form:
+// "none", "open" or "closed".
+func (w Window) State() string {
+	switch {
+	case w.Length == 0:
+		return "none"
+	case w.Closed:
+		return "closed"
+	}
+	return "open"
 }
 
 // Contact is the side panel about the conversation's contact.
@@ -175,6 +209,8 @@ type Teams struct {
 type Channels struct {
 	Settings
 	Channels []channel.Channel
+	// Connect are the provider types this server can connect, in display order.
+	Connect []string
 }
 
 // ChannelForm creates (ID "") or edits a website channel.

@@ -1,0 +1,246 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"charla/internal/auth"
+	"charla/internal/content"
+	"charla/internal/inbox"
+	"charla/internal/store"
+	"charla/internal/store/storetest"
+	"charla/internal/web/templates"
+)
+
+var providerPath = regexp.MustCompile(`^/settings/channels/([0-9a-f-]+)\?done=provider-created$`)
+
+// noSecrets fails the test if a page holds any of the secret values.
+func noSecrets(t *testing.T, p page, secrets ...string) {
+	t.Helper()
+	for _, s := range secrets {
+		if p.has(s) {
+			t.Fatalf("%s %s echoes the secret %q", p.Request.Method, p.Request.URL.Path, s)
+		}
+	}
+}
+
+func TestConnectWhatsAppCloud(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		e := newWhatsAppEnv(t, d)
+		owner := e.workspace("Acme", "olga@acme.test")
+		b := e.browser()
+		b.login("olga@acme.test")
+		ctx := context.Background()
+		const token, appSecret = "EAAG-super-secret-token", "app-secret-value-123"
+
+		p := b.get("/settings/channels")
+		if !p.has(`data-testid="channel-connect-whatsapp_cloud"`) || !p.has(`data-testid="channel-connect-360dialog"`) {
+			t.Fatalf("channels page should offer both WhatsApp types:\n%s", p.body)
+		}
+		p = b.get("/settings/channels/new?type=whatsapp_cloud")
+		wantStatus(t, p, http.StatusOK)
+		for _, want := range []string{`name="phone_number_id"`, `name="waba_id"`, `type="password" name="access_token"`,
+			`type="password" name="app_secret"`, `name="greeting"`, `name="graph_url"`, `name="api_version"`,
+			"WhatsApp Manager", "App secret", `<input type="hidden" name="type" value="whatsapp_cloud">`} {
+			if !p.has(want) {
+				t.Errorf("connect form lacks %q", want)
+			}
+		}
+		wantStatus(t, b.get("/settings/channels/new?type=telegram"), http.StatusNotFound)
+
+		// A form with mistakes comes back as typed, secrets left out.
+		form := url.Values{"type": {"whatsapp_cloud"}, "name": {"Sales WhatsApp"}, "phone_number_id": {"106540352242922"},
+			"waba_id": {""}, "access_token": {token}, "app_secret": {appSecret}, "greeting": {"Olá!"}}
+		p = b.post("/settings/channels", form)
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if !p.has(`data-testid="error-settings.waba_id"`) || !p.has(`value="106540352242922"`) || !p.has(`value="Sales WhatsApp"`) {
+			t.Fatalf("field errors:\n%s", p.body)
+		}
+		noSecrets(t, p, token, appSecret)
+		p = b.post("/settings/channels", url.Values{"type": {"whatsapp_cloud"}, "name": {"x"}, "phone_number_id": {"1"}, "waba_id": {"2"}})
+		if !p.has(`data-testid="error-secrets.access_token"`) || !p.has("Access token is required") {
+			t.Fatalf("missing secrets should be named:\n%s", p.body)
+		}
+
+		form.Set("waba_id", "102290129340398")
+		p = b.post("/settings/channels", form)
+		m := providerPath.FindStringSubmatch(p.Header.Get("Location"))
+		if p.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("create: %d %q\n%s", p.StatusCode, p.Header.Get("Location"), p.body)
+		}
+		id := m[1]
+		c, err := e.s.Channels.Get(ctx, owner.WorkspaceID, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stored map[string]string
+		_ = json.Unmarshal(c.Settings, &stored)
+		if stored["greeting"] != "Olá!" || stored["graph_url"] != "https://graph.facebook.com" || stored["verify_token"] == "" {
+			t.Fatalf("stored settings: %s", c.Settings)
+		}
+		if s, _ := e.s.Channels.Secrets(c); s["access_token"] != token || s["app_secret"] != appSecret {
+			t.Fatalf("stored secrets: %v", s)
+		}
+
+		// The page shows what to paste at Meta, with copy buttons, and never the secrets.
+		p = b.get("/settings/channels/" + id + "?done=provider-created")
+		wantStatus(t, p, http.StatusOK)
+		for _, want := range []string{"Channel connected", "Callback URL", "http://charla.example/webhooks/whatsapp/" + id,
+			"Verify token", stored["verify_token"], `data-copy-target="#setup-0"`, `data-copy-target="#setup-1"`,
+			`data-testid="channel-health"`, `data-testid="channel-check"`, "Saved — leave empty to keep it",
+			"Contacts and conversation history stay", `>Olá!</textarea>`, `value="https://graph.facebook.com"`} {
+			if !p.has(want) {
+				t.Errorf("channel page lacks %q", want)
+			}
+		}
+		noSecrets(t, p, token, appSecret)
+
+		// An empty secret field keeps the stored secret; a typed one replaces it.
+		wantRedirect(t, b.post("/settings/channels/"+id, url.Values{"name": {"Sales 2"}, "phone_number_id": {"106540352242922"},
+			"waba_id": {"102290129340398"}, "access_token": {""}, "app_secret": {"new-app-secret"}, "greeting": {"Hi"}}),
+			"/settings/channels/"+id+"?done=channel-updated")
+		c, _ = e.s.Channels.Get(ctx, owner.WorkspaceID, id)
+		var after map[string]string
+		_ = json.Unmarshal(c.Settings, &after)
+		if s, _ := e.s.Channels.Secrets(c); s["access_token"] != token || s["app_secret"] != "new-app-secret" || c.Name != "Sales 2" ||
+			after["verify_token"] != stored["verify_token"] || after["greeting"] != "Hi" {
+			t.Fatalf("after update: %s %s %v", c.Name, c.Settings, s)
+		}
+		p = b.post("/settings/channels/"+id, url.Values{"name": {"Sales 2"}, "phone_number_id": {""}, "waba_id": {"1"}, "access_token": {"typed-but-refused"}})
+		wantStatus(t, p, http.StatusUnprocessableEntity)
+		if !p.has(`data-testid="error-settings.phone_number_id"`) || !p.has(`data-testid="channel-health"`) {
+			t.Fatalf("a failed edit shows the page again:\n%s", p.body)
+		}
+		noSecrets(t, p, token, "new-app-secret", "typed-but-refused")
+		if p := b.get("/settings/channels"); !p.has(`data-type="whatsapp_cloud"`) || !p.has("WhatsApp Cloud API") {
+			t.Errorf("the list should name the type")
+		}
+
+		// Deleting keeps contacts and history.
+		conv := e.inbound(c, inbox.Inbound{Body: "hello"})
+		wantRedirect(t, b.post("/settings/channels/"+id+"/delete", nil), "/settings/channels?done=channel-deleted")
+		wantStatus(t, b.get("/settings/channels/"+id), http.StatusNotFound)
+		if p := b.get("/conversations/" + conv.ConversationID); p.StatusCode != http.StatusOK || !p.has("hello") {
+			t.Fatalf("the conversation should outlive its channel: %d", p.StatusCode)
+		}
+	})
+}
+
+func TestChannelTroubleshooting(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		e := newWhatsAppEnv(t, d)
+		owner := e.workspace("Acme", "olga@acme.test")
+		wa := e.whatsapp(owner)
+		b := e.browser()
+		b.login("olga@acme.test")
+		ctx := context.Background()
+		path := "/settings/channels/" + wa.ID
+
+		p := b.get(path)
+		for _, want := range []string{`data-testid="health-webhook">Never`, `data-testid="health-checked">Never`, "0 (limit unknown"} {
+			if !p.has(want) {
+				t.Errorf("fresh channel's panel lacks %q", want)
+			}
+		}
+
+		// One business-initiated conversation: a template after the window.
+		old := e.inbound(wa, inbox.Inbound{Body: "hi", At: time.Now().Add(-30 * time.Hour)})
+		if _, err := e.s.Inbox.Compose(ctx, owner, old.ConversationID, inbox.Draft{Kind: content.KindTemplate,
+			Content: &content.Content{Template: &content.Template{Name: "hello", Language: "en"}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.s.Channels.TouchWebhook(ctx, wa.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		p = b.htmx(http.MethodPost, path+"/check", "channel-health", nil)
+		wantStatus(t, p, http.StatusOK)
+		for _, want := range []string{`id="channel-health"`, `data-testid="check-ok"`, "+1 555-0100", "Acme &lt;Shop&gt;",
+			`quality quality-green`, "Green — high quality", "1,000 contacts per 24 h (TIER_1K)", "1 of 1,000", "just now"} {
+			if !p.has(want) {
+				t.Errorf("checked panel lacks %q", want)
+			}
+		}
+		if p.has("<html") || p.has(`data-testid="health-webhook">Never`) {
+			t.Errorf("the check answers the panel alone, with the webhook seen:\n%s", p.body)
+		}
+
+		// A refused check shows the provider's words, as text, and is kept as the last error.
+		if _, err := e.s.Channels.Update(ctx, owner.WorkspaceID, wa.ID, nil, nil, map[string]string{"access_token": "expired"}); err != nil {
+			t.Fatal(err)
+		}
+		p = b.htmx(http.MethodPost, path+"/check", "channel-health", nil)
+		wantStatus(t, p, http.StatusOK)
+		if !p.has(`data-testid="check-error"`) || strings.Count(p.body, "Error validating &lt;access token&gt; — the token expired") != 2 ||
+			p.has("<access token>") {
+			t.Fatalf("failed check:\n%s", p.body)
+		}
+		// Without htmx the form posts and the page shows the stored outcome.
+		wantRedirect(t, b.post(path+"/check", nil), path+"?done=check-failed")
+		if p := b.get(path + "?done=check-failed"); !p.has("The check failed") || !p.has(`data-testid="health-error"`) {
+			t.Errorf("page after a failed check:\n%s", p.body)
+		}
+
+		// Agents can't check or change channels.
+		if _, err := e.s.Auth.CreateUser(ctx, owner, "andy@acme.test", "Andy", password, auth.Agent); err != nil {
+			t.Fatal(err)
+		}
+		agent := e.browser()
+		agent.login("andy@acme.test")
+		wantStatus(t, agent.post(path+"/check", nil), http.StatusForbidden)
+	})
+}
+
+func TestConnect360dialog(t *testing.T) {
+	t.Parallel()
+	e := newWhatsAppEnv(t, storetest.Open(t, store.SQLite))
+	owner := e.workspace("Acme", "olga@acme.test")
+	b := e.browser()
+	b.login("olga@acme.test")
+	p := b.get("/settings/channels/new?type=360dialog")
+	for _, want := range []string{`name="phone_number"`, `type="password" name="api_key"`, `name="base_url"`, "D360-API-KEY"} {
+		if !p.has(want) {
+			t.Errorf("360dialog form lacks %q", want)
+		}
+	}
+	if p.has(`name="phone_number_id"`) {
+		t.Error("the 360dialog form has Cloud API fields")
+	}
+	p = b.post("/settings/channels", url.Values{"type": {"360dialog"}, "name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {"d360-key"}})
+	m := providerPath.FindStringSubmatch(p.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("create: %d %s", p.StatusCode, p.body)
+	}
+	wantRedirect(t, b.post("/settings/channels/"+m[1], url.Values{"name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {""}, "base_url": {""}}),
+		"/settings/channels/"+m[1]+"?done=channel-updated")
+	c, _ := e.s.Channels.Get(context.Background(), owner.WorkspaceID, m[1])
+	if s, _ := e.s.Channels.Secrets(c); s["api_key"] != "d360-key" {
+		t.Fatalf("the API key should be kept: %v", s)
+	}
+	noSecrets(t, b.get("/settings/channels/"+m[1]), "d360-key")
+	if templates.TypeLabel(c.Type) != "WhatsApp via 360dialog" {
+		t.Errorf("type label %q", templates.TypeLabel(c.Type))
+	}
+}
+
+// Without the WhatsApp types registered, nothing offers to connect them.
+func TestNoConnectWithoutTypes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, storetest.Open(t, store.SQLite))
+	e.workspace("Acme", "olga@acme.test")
+	b := e.browser()
+	b.login("olga@acme.test")
+	if p := b.get("/settings/channels"); p.has("channel-connect-") {
+		t.Fatal("connect offered for a type this server doesn't run")
+	}
+	wantStatus(t, b.get("/settings/channels/new?type=whatsapp_cloud"), http.StatusNotFound)
+	wantStatus(t, b.post("/settings/channels", url.Values{"type": {"whatsapp_cloud"}, "name": {"x"}}), http.StatusUnprocessableEntity)
+}
