@@ -125,6 +125,10 @@ func captureCloudRequests(t *testing.T) map[string]*http.Request {
 		}
 		out["send "+name] = last()
 	}
+	if _, err := c.SendTagged(ctx, "16505551234", TextMessage{Body: "tagged"}, "01938a6e-7f3c-7c1e-9a55-3b1f0c2d4e5f"); err != nil {
+		t.Fatal(err)
+	}
+	out["send tagged"] = last()
 	if err := c.MarkRead(ctx, "wamid.ABC"); err != nil {
 		t.Fatal(err)
 	}
@@ -380,6 +384,11 @@ func patchSpecDefects(t *testing.T, root map[string]any) {
 	t.Helper()
 	schemas := dig(root, "components", "schemas").(map[string]any)
 	base := dig(schemas, "BaseMessageProperties", "properties").(map[string]any)
+	// 6. Meta's messages reference documents biz_opaque_callback_data on a
+	//    sent message (echoed on its status webhooks; providers.md §1.7), but
+	//    v23.0's description declares it only on call payloads. charla tags
+	//    every send with its own message id.
+	base["biz_opaque_callback_data"] = map[string]any{"type": "string", "maxLength": 512}
 	// 1. Every XxxMessage is allOf[BaseMessageProperties, {additionalProperties:
 	//    false, properties:{type, xxx}}]. additionalProperties does not see
 	//    through allOf, so messaging_product, to, recipient_type and context
