@@ -85,6 +85,8 @@ func routes(r chi.Router, s *core.Services, o options) {
 		r.Get("/channels/{channel_id}", a.getChannel)
 		r.Patch("/channels/{channel_id}", a.updateChannel)
 		r.Delete("/channels/{channel_id}", a.deleteChannel)
+		r.Get("/channels/{channel_id}/health", a.channelHealth)
+		r.Post("/channels/{channel_id}/check", a.checkChannel)
 	})
 }
 

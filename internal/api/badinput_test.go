@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"io"
 	"io/fs"
 	"net/http"
@@ -23,7 +24,8 @@ type badCase struct {
 	c      call
 	status int
 	code   string
-	// fields, when not nil, are exactly the fields the error must name.
+	// fields, when not nil, are exactly the fields the error must name; an
+	// entry "field: text" also wants the field's message to contain text.
 	fields []string
 }
 
@@ -40,7 +42,7 @@ func TestBadInput(t *testing.T) {
 
 		var site channelJSON
 		e.expect(t, jsonCall("POST", "/channels", e.ownerTok, map[string]any{"type": "website", "name": "Site"}), http.StatusCreated, &site)
-		vera, _ := seed(t, e, site)
+		vera, noah := seed(t, e, site)
 		var known contactJSON
 		e.expect(t, jsonCall("POST", "/contacts", e.ownerTok, map[string]any{"email": "known@example.com"}), http.StatusCreated, &known)
 
@@ -53,6 +55,14 @@ func TestBadInput(t *testing.T) {
 			Files: []inbox.StoredFile{file}}))(t)
 		theirMsgs := must(e.s.Inbox.Messages(ctx, e.stranger.WorkspaceID, theirs.ConversationID, "", 1))(t)
 		theirAttachment := theirMsgs.Messages[0].Attachments[0].ID
+
+		// A WhatsApp conversation whose 24-hour window closed an hour ago.
+		wa := must(e.s.Channels.Create(ctx, e.owner.WorkspaceID, typeWhatsAppCloud, "WA",
+			json.RawMessage(`{"phone_number_id":"1065","waba_id":"1022"}`), map[string]string{"access_token": "t", "app_secret": "s"}))(t)
+		late := must(e.s.Inbox.Receive(ctx, inbox.Inbound{Channel: wa, From: contacts.Who{ExternalID: "5511900000000"},
+			ProviderMessageID: "wamid.late", Body: "hello?", At: time.Now().Add(-25 * time.Hour)}))(t)
+		lateConv := "/conversations/" + late.ConversationID
+		const windowText = "body: 24-hour window closed at"
 
 		session, _, err := e.s.Auth.Login(ctx, "agent@acme.test", "correct horse battery")
 		if err != nil {
@@ -108,6 +118,65 @@ func TestBadInput(t *testing.T) {
 			{"multipart two files", multipartCall(conv+"/messages", own,
 				part{name: "file", filename: "a.txt", data: []byte("x")}, part{name: "file", filename: "b.txt", data: []byte("y")}).invalid(),
 				422, "validation_failed", []string{"file"}},
+			{"multipart kind that is not a file's", multipartCall(conv+"/messages", own,
+				part{name: "kind", data: []byte("location")}, part{name: "file", filename: "a.txt", data: []byte("x")}).invalid(),
+				422, "validation_failed", []string{"kind"}},
+			{"multipart malformed reply_to_id", multipartCall(conv+"/messages", own,
+				part{name: "reply_to_id", data: []byte("42")}, part{name: "file", filename: "a.txt", data: []byte("x")}).invalid(),
+				422, "validation_failed", []string{"reply_to_id"}},
+
+			// Message kinds and content.
+			{"unknown kind", raw("POST", conv+"/messages", own, js, `{"kind":"hologram","body":"hi"}`).invalid(),
+				422, "validation_failed", []string{"kind"}},
+			{"kind that is only received", raw("POST", conv+"/messages", own, js, `{"kind":"order","body":"hi"}`).invalid(),
+				422, "validation_failed", []string{"kind"}},
+			{"file kind as JSON", raw("POST", conv+"/messages", own, js, `{"kind":"image","body":"hi"}`).invalid(),
+				422, "validation_failed", []string{"kind"}},
+			{"content of the wrong type", raw("POST", conv+"/messages", own, js, `{"kind":"location","content":"here"}`).invalid(),
+				422, "validation_failed", []string{"content"}},
+			{"null content", raw("POST", conv+"/messages", own, js, `{"body":"hi","content":null}`).invalid(),
+				422, "validation_failed", []string{"content"}},
+			{"content field of the wrong type", raw("POST", conv+"/messages", own, js,
+				`{"kind":"location","content":{"location":{"latitude":"north","longitude":0}}}`).invalid(),
+				422, "validation_failed", []string{"content.location.latitude"}},
+			{"unknown content field", raw("POST", conv+"/messages", own, js,
+				`{"kind":"location","content":{"location":{"latitude":1,"longitude":2,"altitude":3}}}`).invalid(),
+				422, "validation_failed", []string{"content.location.altitude"}},
+			{"latitude out of range", raw("POST", conv+"/messages", own, js,
+				`{"kind":"location","content":{"location":{"latitude":91,"longitude":2}}}`).invalid(),
+				422, "validation_failed", []string{"content.location.latitude"}},
+			{"content of another kind", raw("POST", conv+"/messages", own, js,
+				`{"body":"hi","content":{"location":{"latitude":1,"longitude":2}}}`).invalid(),
+				422, "validation_failed", []string{"content.location"}},
+			{"kind without its content", raw("POST", conv+"/messages", own, js, `{"kind":"template"}`).invalid(),
+				422, "validation_failed", []string{"content.template"}},
+			{"card without a name", raw("POST", conv+"/messages", own, js, `{"kind":"contacts","content":{"contacts":[{"name":" "}]}}`).invalid(),
+				422, "validation_failed", []string{"content.contacts[0].name"}},
+			{"buttons and sections", raw("POST", conv+"/messages", own, js,
+				`{"kind":"interactive","body":"Pick","content":{"interactive":{"buttons":[{"id":"a","title":"A"}],"sections":[{"rows":[{"id":"b","title":"B"}]}],"button":"Open"}}}`).invalid(),
+				422, "validation_failed", []string{"content.interactive", "content.interactive.button"}},
+			{"interactive without body", raw("POST", conv+"/messages", own, js,
+				`{"kind":"interactive","content":{"interactive":{"buttons":[{"id":"a","title":"A"}]}}}`).invalid(),
+				422, "validation_failed", []string{"body"}},
+			{"kind the channel does not carry", raw("POST", conv+"/messages", own, js,
+				`{"kind":"location","content":{"location":{"latitude":1,"longitude":2}}}`),
+				422, "validation_failed", []string{"kind"}},
+			{"reply_to_id of another conversation", raw("POST", conv+"/messages", own, js,
+				`{"body":"hi","reply_to_id":"`+noah.MessageID+`"}`), 422, "validation_failed", []string{"reply_to_id"}},
+			{"reply_to_id of another workspace", raw("POST", conv+"/messages", own, js,
+				`{"body":"hi","reply_to_id":"`+theirMsgs.Messages[0].ID+`"}`), 422, "validation_failed", []string{"reply_to_id"}},
+			{"malformed reply_to_id", raw("POST", conv+"/messages", own, js, `{"body":"hi","reply_to_id":"42"}`).invalid(),
+				422, "validation_failed", []string{"reply_to_id"}},
+			{"reaction to another conversation", raw("POST", lateConv+"/messages", own, js,
+				`{"kind":"reaction","content":{"reaction":{"emoji":"👍","target_id":"`+noah.MessageID+`"}}}`),
+				422, "validation_failed", []string{"content.reaction.target_id"}},
+			{"free-form after the window closed", raw("POST", lateConv+"/messages", own, js, `{"body":"Are you there?"}`),
+				422, "validation_failed", []string{windowText}},
+			{"location after the window closed", raw("POST", lateConv+"/messages", own, js,
+				`{"kind":"location","content":{"location":{"latitude":1,"longitude":2}}}`),
+				422, "validation_failed", []string{windowText}},
+			{"file after the window closed", multipartCall(lateConv+"/messages", own, part{name: "file", filename: "a.txt", data: []byte("x")}),
+				422, "validation_failed", []string{windowText}},
 
 			{"channel of unknown type", raw("POST", "/channels", own, js, `{"type":"whatsapp","name":"WA"}`).invalid(), 422, "validation_failed", []string{"type"}},
 			{"channel without name", raw("POST", "/channels", own, js, `{"type":"website"}`).invalid(), 422, "validation_failed", []string{"name"}},
@@ -123,6 +192,26 @@ func TestBadInput(t *testing.T) {
 				422, "validation_failed", []string{"settings.allowed_origins"}},
 			{"settings not an object", raw("PATCH", "/channels/"+site.ID, own, js, `{"settings":[]}`).invalid(),
 				422, "validation_failed", []string{"settings"}},
+			{"secrets for a website", raw("POST", "/channels", own, js, `{"type":"website","name":"S","secrets":{"key":"x"}}`).invalid(),
+				422, "validation_failed", []string{"secrets"}},
+			{"whatsapp without number or token", raw("POST", "/channels", own, js, `{"type":"whatsapp_cloud","name":"WA"}`).invalid(),
+				422, "validation_failed", []string{"settings.phone_number_id", "settings.waba_id", "secrets.access_token", "secrets.app_secret"}},
+			{"whatsapp verify token", raw("POST", "/channels", own, js,
+				`{"type":"whatsapp_cloud","name":"WA","settings":{"phone_number_id":"1","waba_id":"2","verify_token":"mine"},"secrets":{"access_token":"t","app_secret":"s"}}`).invalid(),
+				422, "validation_failed", []string{"settings.verify_token"}},
+			{"whatsapp bad version and URL", raw("POST", "/channels", own, js,
+				`{"type":"whatsapp_cloud","name":"WA","settings":{"phone_number_id":"1","waba_id":"waba-1","api_version":"23","graph_url":"graph.facebook.com","rate_limit":5000},"secrets":{"access_token":"t","app_secret":"s"}}`).invalid(),
+				422, "validation_failed", []string{"settings.waba_id", "settings.api_version", "settings.graph_url", "settings.rate_limit"}},
+			{"360dialog without key", raw("POST", "/channels", own, js, `{"type":"360dialog","name":"D","secrets":{}}`).invalid(),
+				422, "validation_failed", []string{"secrets.api_key"}},
+			{"secret of a number", raw("POST", "/channels", own, js, `{"type":"360dialog","name":"D","secrets":{"api_key":7}}`).invalid(),
+				422, "validation_failed", []string{"secrets.api_key"}},
+			{"unknown secret", raw("PATCH", "/channels/"+wa.ID, own, js, `{"secrets":{"token":"x"}}`).invalid(),
+				422, "validation_failed", []string{"secrets.token"}},
+			{"empty secret", raw("PATCH", "/channels/"+wa.ID, own, js, `{"secrets":{"access_token":""}}`).invalid(),
+				422, "validation_failed", []string{"secrets.access_token"}},
+			{"another type's setting", raw("PATCH", "/channels/"+wa.ID, own, js, `{"settings":{"base_url":"https://x.example"}}`),
+				422, "validation_failed", []string{"settings.base_url"}},
 
 			// Malformed query parameters: 400.
 			{"limit 0", jsonCall("GET", "/contacts?limit=0", own, nil).invalid(), 400, "bad_request", []string{"limit"}},
@@ -144,6 +233,7 @@ func TestBadInput(t *testing.T) {
 			{"agent creates a channel", jsonCall("POST", "/channels", e.agentTok, map[string]any{"type": "website", "name": "Mine"}), 403, "forbidden", nil},
 			{"agent renames a channel", jsonCall("PATCH", "/channels/"+site.ID, e.agentTok, map[string]any{"name": "Mine"}), 403, "forbidden", nil},
 			{"agent deletes a channel", jsonCall("DELETE", "/channels/"+site.ID, e.agentTok, nil), 403, "forbidden", nil},
+			{"agent checks a channel", jsonCall("POST", "/channels/"+wa.ID+"/check", e.agentTok, nil), 403, "forbidden", nil},
 
 			// Another workspace's ids, and malformed ids, are 404.
 			{"their contact", jsonCall("GET", "/contacts/"+theirContact.ID, own, nil), 404, "not_found", nil},
@@ -166,18 +256,32 @@ func TestBadInput(t *testing.T) {
 			{"their channel", jsonCall("GET", "/channels/"+theirSite.ID, own, nil), 404, "not_found", nil},
 			{"update their channel", jsonCall("PATCH", "/channels/"+theirSite.ID, own, map[string]any{"name": "Mine"}), 404, "not_found", nil},
 			{"delete their channel", jsonCall("DELETE", "/channels/"+theirSite.ID, own, nil), 404, "not_found", nil},
+			{"their channel's health", jsonCall("GET", "/channels/"+theirSite.ID+"/health", own, nil), 404, "not_found", nil},
+			{"check their channel", jsonCall("POST", "/channels/"+theirSite.ID+"/check", own, nil), 404, "not_found", nil},
+			{"health of a malformed id", jsonCall("GET", "/channels/42/health", own, nil).invalid(), 404, "not_found", nil},
 		}
 		before := len(must(e.s.Inbox.Messages(ctx, e.owner.WorkspaceID, vera.ConversationID, "", 100))(t).Messages)
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
 				got := e.expectError(t, tc.c, tc.status, tc.code)
 				if tc.fields != nil {
-					wantFields(t, got, tc.fields...)
+					names := make([]string, len(tc.fields))
+					for i, f := range tc.fields {
+						name, text, _ := strings.Cut(f, ": ")
+						names[i] = name
+						if !strings.Contains(got.Fields[name], text) {
+							t.Errorf("fields[%s] = %q, want it to contain %q", name, got.Fields[name], text)
+						}
+					}
+					wantFields(t, got, names...)
 				}
 			})
 		}
 		if after := len(must(e.s.Inbox.Messages(ctx, e.owner.WorkspaceID, vera.ConversationID, "", 100))(t).Messages); after != before {
 			t.Errorf("refused sends stored %d messages", after-before)
+		}
+		if n := len(must(e.s.Inbox.Messages(ctx, e.owner.WorkspaceID, late.ConversationID, "", 100))(t).Messages); n != 1 {
+			t.Errorf("refused sends after the window stored %d messages", n-1)
 		}
 
 		t.Run("WWW-Authenticate", func(t *testing.T) {

@@ -40,6 +40,8 @@ type env struct {
 	handler http.Handler
 	srv     *httptest.Server
 	blobDir string
+	// media, once closed, lets the fake WhatsApp types answer media fetches.
+	media chan struct{}
 
 	owner, agent, stranger          auth.User
 	ownerTok, agentTok, strangerTok string
@@ -54,7 +56,9 @@ func newEnv(t *testing.T, d *store.DB, o options) *env {
 	t.Helper()
 	ctx := t.Context()
 	e := &env{}
-	e.s = coretest.New(t, d, config.Config{MaxUploadMB: uploadLimit >> 20}, webchat.Type{MaxUploadBytes: uploadLimit})
+	e.media = make(chan struct{})
+	e.s = coretest.New(t, d, config.Config{MaxUploadMB: uploadLimit >> 20}, webchat.Type{MaxUploadBytes: uploadLimit},
+		fakeWhatsApp{typeWhatsAppCloud, e.media}, fakeWhatsApp{type360dialog, e.media})
 	e.blobDir = e.s.Config.DataDir + "/attachments"
 
 	e.owner = must(e.s.Auth.Setup(ctx, "Acme", "owner@acme.test", "Olga Owner", "correct horse battery"))(t)

@@ -8,6 +8,7 @@ import (
 	"charla/internal/channel"
 	"charla/internal/channel/webchat"
 	"charla/internal/contacts"
+	"charla/internal/content"
 	"charla/internal/inbox"
 )
 
@@ -97,6 +98,7 @@ type conversationJSON struct {
 	LastActivityAt     string                  `json:"last_activity_at"`
 	LastMessagePreview string                  `json:"last_message_preview"`
 	SnoozedUntil       *string                 `json:"snoozed_until"`
+	WindowClosesAt     *string                 `json:"window_closes_at"`
 	CreatedAt          string                  `json:"created_at"`
 }
 
@@ -113,7 +115,8 @@ func conversationOut(c inbox.Conversation) conversationJSON {
 		Contact:    conversationContactJSON{ID: c.Contact.ID, Name: c.Contact.Name, Email: c.Contact.Email, Phone: c.Contact.Phone},
 		AssigneeID: c.AssigneeID, TeamID: c.TeamID, UnreadCount: c.UnreadCount, BotPaused: c.BotPaused,
 		LastActivityAt: timestamp(c.LastActivityAt), LastMessagePreview: c.LastMessagePreview,
-		SnoozedUntil: optTimestamp(c.SnoozedUntil), CreatedAt: timestamp(c.CreatedAt),
+		SnoozedUntil: optTimestamp(c.SnoozedUntil), WindowClosesAt: optTimestamp(c.WindowClosesAt()),
+		CreatedAt: timestamp(c.CreatedAt),
 	}
 }
 
@@ -122,11 +125,15 @@ type messageJSON struct {
 	ConversationID    string           `json:"conversation_id"`
 	Direction         string           `json:"direction"`
 	Sender            senderJSON       `json:"sender"`
+	Kind              string           `json:"kind"`
 	Body              string           `json:"body"`
+	Content           *contentJSON     `json:"content"`
+	ReplyTo           *quoteJSON       `json:"reply_to"`
 	Status            string           `json:"status"`
 	Error             *messageErrJSON  `json:"error"`
 	Attachments       []attachmentJSON `json:"attachments"`
 	ProviderMessageID *string          `json:"provider_message_id"`
+	PricingCategory   *string          `json:"pricing_category"`
 	CreatedAt         string           `json:"created_at"`
 }
 
@@ -137,34 +144,60 @@ type senderJSON struct {
 }
 
 type messageErrJSON struct {
-	Code   string `json:"code"`
-	Reason string `json:"reason"`
+	Code    string `json:"code"`
+	Title   string `json:"title"`
+	Details string `json:"details"`
+	Reason  string `json:"reason"`
+}
+
+// quoteJSON is the message a reply quotes.
+type quoteJSON struct {
+	ID        string `json:"id"`
+	Direction string `json:"direction"`
+	Kind      string `json:"kind"`
+	Body      string `json:"body"`
 }
 
 type attachmentJSON struct {
-	ID          string `json:"id"`
-	Filename    string `json:"filename"`
-	ContentType string `json:"content_type"`
-	Size        int64  `json:"size"`
-	URL         string `json:"url"`
+	ID          string  `json:"id"`
+	Filename    string  `json:"filename"`
+	ContentType string  `json:"content_type"`
+	Size        int64   `json:"size"`
+	URL         string  `json:"url"`
+	Status      string  `json:"status"`
+	Error       *string `json:"error"`
 }
 
 func (a *server) messageOut(m inbox.Message) messageJSON {
 	out := messageJSON{ID: m.ID, ConversationID: m.ConversationID, Direction: m.Direction,
 		Sender: senderJSON{Type: m.Sender.Type, ID: optString(m.Sender.ID), Name: m.Sender.Name},
-		Body:   m.Body, Status: m.Status, Attachments: make([]attachmentJSON, len(m.Attachments)),
-		ProviderMessageID: optString(m.ProviderMessageID), CreatedAt: timestamp(m.CreatedAt)}
+		Kind:   m.Kind, Body: m.Body, Content: contentOut(m.Content), Status: m.Status,
+		Attachments:       make([]attachmentJSON, len(m.Attachments)),
+		ProviderMessageID: optString(m.ProviderMessageID), PricingCategory: optString(m.PricingCategory),
+		CreatedAt: timestamp(m.CreatedAt)}
+	if out.Kind == "" {
+		out.Kind = content.KindText
+	}
 	// Notes are stored as "sent", but they go to no one; the spec reports
 	// them, like incoming messages, as delivered.
 	if m.Direction == inbox.Note {
 		out.Status = inbox.Delivered
 	}
-	if m.Error != nil {
-		out.Error = &messageErrJSON{Code: m.Error.Code, Reason: m.Error.Reason}
+	if q := m.ReplyTo; q != nil {
+		out.ReplyTo = &quoteJSON{ID: q.ID, Direction: q.Direction, Kind: q.Kind, Body: q.Body}
+		if out.ReplyTo.Kind == "" {
+			out.ReplyTo.Kind = content.KindText
+		}
+	}
+	if e := m.Error; e != nil {
+		out.Error = &messageErrJSON{Code: e.Code, Title: e.Title, Details: e.Details, Reason: e.Reason}
 	}
 	for i, at := range m.Attachments {
 		out.Attachments[i] = attachmentJSON{ID: at.ID, Filename: at.Filename, ContentType: at.ContentType,
-			Size: at.Size, URL: a.attachmentURL(at.ID)}
+			Size: at.Size, URL: a.attachmentURL(at.ID), Status: at.Status, Error: optString(at.Error)}
+		if at.Status == "" {
+			out.Attachments[i].Status = inbox.AttachmentReady
+		}
 	}
 	return out
 }
@@ -180,15 +213,23 @@ type channelJSON struct {
 	Type         string          `json:"type"`
 	Name         string          `json:"name"`
 	Settings     json.RawMessage `json:"settings"`
+	Setup        []setupJSON     `json:"setup"`
 	WidgetScript *string         `json:"widget_script"`
 	CreatedAt    string          `json:"created_at"`
 	UpdatedAt    string          `json:"updated_at"`
 }
 
+// setupJSON is one value an admin pastes at the provider.
+type setupJSON struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
 func (a *server) channelOut(c channel.Channel) channelJSON {
-	out := channelJSON{ID: c.ID, Type: c.Type, Name: c.Name, Settings: c.Settings,
+	out := channelJSON{ID: c.ID, Type: c.Type, Name: c.Name, Settings: c.Settings, Setup: []setupJSON{},
 		CreatedAt: timestamp(c.CreatedAt), UpdatedAt: timestamp(c.UpdatedAt)}
-	if c.Type == webchat.TypeName {
+	switch c.Type {
+	case webchat.TypeName:
 		// Round-trip through the settings type so every field the spec
 		// requires is present even for rows written by older versions.
 		if b, err := json.Marshal(webchat.Parse(c.Settings)); err == nil {
@@ -197,9 +238,47 @@ func (a *server) channelOut(c channel.Channel) channelJSON {
 		s := `<script src="` + html.EscapeString(a.s.Config.BaseURL+"/widget.js") +
 			`" data-channel="` + html.EscapeString(c.ID) + `" async></script>`
 		out.WidgetScript = &s
+	case typeWhatsAppCloud, type360dialog:
+		out.Settings = whatsAppSettingsOut(c.Type, c.Settings)
 	}
 	if len(out.Settings) == 0 || !json.Valid(out.Settings) {
 		out.Settings = json.RawMessage("{}")
+	}
+	for _, it := range a.s.Channels.SetupItems(c) {
+		out.Setup = append(out.Setup, setupJSON{Label: it.Label, Value: it.Value})
+	}
+	return out
+}
+
+// healthJSON is the spec's ChannelHealth.
+type healthJSON struct {
+	LastWebhookAt  *string     `json:"last_webhook_at"`
+	LastError      *string     `json:"last_error"`
+	LastErrorAt    *string     `json:"last_error_at"`
+	CheckedAt      *string     `json:"checked_at"`
+	Number         *numberJSON `json:"number"`
+	Initiated24h   int         `json:"initiated_24h"`
+	InitiatedLimit *int        `json:"initiated_limit"`
+}
+
+type numberJSON struct {
+	DisplayNumber  string `json:"display_number"`
+	VerifiedName   string `json:"verified_name"`
+	QualityRating  string `json:"quality_rating"`
+	MessagingLimit string `json:"messaging_limit"`
+}
+
+func healthOut(h channel.Health, initiated int) healthJSON {
+	out := healthJSON{LastWebhookAt: optTimestamp(h.LastWebhookAt), LastError: optString(h.LastError),
+		LastErrorAt: optTimestamp(h.LastErrorAt), CheckedAt: optTimestamp(h.CheckedAt), Initiated24h: initiated}
+	if n := h.Number; n != nil {
+		out.Number = &numberJSON{DisplayNumber: n.DisplayNumber, VerifiedName: n.VerifiedName,
+			QualityRating: n.QualityRating, MessagingLimit: n.MessagingLimit}
+		// The service's 0 is "unknown" and -1 "unlimited": both have no number to show.
+		if n.Limit > 0 {
+			limit := n.Limit
+			out.InitiatedLimit = &limit
+		}
 	}
 	return out
 }

@@ -1,12 +1,14 @@
 package api
 
 import (
+	"encoding/json"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
 
+	"charla/internal/content"
 	"charla/internal/httpx"
 	"charla/internal/inbox"
 	"charla/internal/problem"
@@ -64,7 +66,7 @@ func (a *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	case "multipart/form-data":
 		msg, err = a.sendUpload(w, r, conv)
 	case "", "application/json":
-		msg, err = a.sendText(w, r, conv)
+		msg, err = a.sendJSON(w, r, conv)
 	default:
 		err = problem.New(problem.BadRequest, "send the body as application/json or multipart/form-data")
 	}
@@ -75,26 +77,96 @@ func (a *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	httpx.JSON(w, http.StatusCreated, a.messageOut(msg))
 }
 
-func (a *server) sendText(w http.ResponseWriter, r *http.Request, conv inbox.Conversation) (inbox.Message, error) {
-	var req textRequest
+// sendRequest is the spec's SendMessageRequest.
+type sendRequest struct {
+	Kind      *string         `json:"kind"`
+	Body      *string         `json:"body"`
+	Content   json.RawMessage `json:"content"`
+	ReplyToID *string         `json:"reply_to_id"`
+}
+
+func (a *server) sendJSON(w http.ResponseWriter, r *http.Request, conv inbox.Conversation) (inbox.Message, error) {
+	var req sendRequest
 	if err := httpx.Decode(w, r, &req); err != nil {
 		return inbox.Message{}, err
 	}
-	body, err := req.text()
+	d, err := a.draft(r, conv, req)
 	if err != nil {
 		return inbox.Message{}, err
 	}
 	if err := a.checkSendable(r, conv); err != nil {
 		return inbox.Message{}, err
 	}
-	return a.s.Inbox.Send(r.Context(), user(r), conv.ID, body, nil)
+	return a.s.Inbox.Compose(r.Context(), user(r), conv.ID, d)
+}
+
+// draft checks a JSON send against the spec and turns it into the inbox's
+// draft. What depends on the channel (kinds it carries, its reply window, its
+// provider's limits) is left to the inbox.
+func (a *server) draft(r *http.Request, conv inbox.Conversation, req sendRequest) (inbox.Draft, error) {
+	f := problem.Fields{}
+	kind := content.KindText
+	if req.Kind != nil {
+		kind = *req.Kind
+		if msg := checkKind(kind, "json"); msg != "" {
+			f.Add("kind", msg)
+		}
+	}
+	needsBody := kind == content.KindText || kind == content.KindInteractive
+	var d inbox.Draft
+	switch {
+	case req.Body == nil && needsBody:
+		f.Add("body", "is required")
+	case req.Body == nil:
+	case utf8.RuneCountInString(*req.Body) > inbox.MaxBody:
+		f.Add("body", "must be at most 4096 characters")
+	case needsBody && blank(*req.Body):
+		f.Add("body", "must not be blank")
+	default:
+		d.Body = *req.Body
+	}
+	var c *contentInput
+	shaped := true
+	if req.Content != nil {
+		c = &contentInput{}
+		if err := decodeStrict(req.Content, c, "content"); err != nil {
+			for k, v := range problem.As(err).Fields {
+				f.Add(k, v)
+			}
+			shaped = false
+		}
+	}
+	if _, bad := f["kind"]; !bad && shaped {
+		checkContent(f, kind, c)
+	}
+	if req.ReplyToID != nil {
+		if !isID(*req.ReplyToID) {
+			f.Add("reply_to_id", "must be the id of a message of this conversation")
+		}
+		d.ReplyToID = *req.ReplyToID
+	}
+	if err := f.Err(); err != nil {
+		return d, err
+	}
+	d.Kind, d.Content = kind, c.toContent()
+	if d.Content != nil && d.Content.Reaction != nil {
+		// The channel reacts by the provider's id of the message.
+		m, err := a.s.Inbox.Message(r.Context(), conv.WorkspaceID, d.Content.Reaction.TargetID)
+		if problem.Is(err, problem.NotFound) || (err == nil && m.ConversationID != conv.ID) {
+			return d, problem.Field("content.reaction.target_id", "must be the id of a message of this conversation")
+		}
+		if err != nil {
+			return d, err
+		}
+		d.Content.Reaction.TargetProviderID = m.ProviderMessageID
+	}
+	return d, nil
 }
 
 // checkSendable refuses conversations whose channel was deleted: the inbox
-// still finds them (their history stays readable) but nothing can leave.
-// The check runs outside the inbox's transaction, so a channel deleted in the
-// same instant can still get one message stored; closing that gap needs the
-// check inside inbox.Send.
+// still finds them (their history stays readable) but nothing can leave. The
+// inbox checks again inside its transaction; this earlier check keeps the
+// API's wording and spares a multipart upload from being stored first.
 func (a *server) checkSendable(r *http.Request, conv inbox.Conversation) error {
 	_, err := a.s.Channels.Get(r.Context(), conv.WorkspaceID, conv.ChannelID)
 	if problem.Is(err, problem.NotFound) {

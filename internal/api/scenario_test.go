@@ -25,6 +25,7 @@ func TestScenario(t *testing.T) {
 		contactsScenario(t, e, ch)
 		conv := conversationsScenario(t, e, ch)
 		messagesScenario(t, e, ch, conv)
+		whatsAppScenario(t, e, ch)
 		deletedChannelScenario(t, e, ch, conv)
 
 		// Not an operation of the spec, so fetched without validation.

@@ -18,7 +18,8 @@ import (
 const formSlack = 64 << 10
 
 // sendUpload sends a multipart message. The file part is streamed into the
-// inbox as it arrives, never buffered, so the caption must come before it.
+// inbox as it arrives, never buffered, so the caption, kind and reply_to_id
+// must come before it.
 func (a *server) sendUpload(w http.ResponseWriter, r *http.Request, conv inbox.Conversation) (inbox.Message, error) {
 	limit := a.s.MaxUpload()
 	if c := conv.Capabilities.MaxAttachmentBytes; c > 0 && c < limit {
@@ -37,7 +38,8 @@ func (a *server) sendUpload(w http.ResponseWriter, r *http.Request, conv inbox.C
 	if err != nil {
 		return inbox.Message{}, problem.New(problem.BadRequest, "malformed multipart body: %v", err)
 	}
-	caption, haveCaption := "", false
+	var d inbox.Draft
+	seen := map[string]bool{}
 	for {
 		part, err := mr.NextPart()
 		if err == io.EOF {
@@ -47,19 +49,18 @@ func (a *server) sendUpload(w http.ResponseWriter, r *http.Request, conv inbox.C
 			return inbox.Message{}, formErr(err, limit)
 		}
 		switch name := part.FormName(); name {
-		case "body":
-			if haveCaption {
-				return inbox.Message{}, problem.Field("body", "send one body")
+		case "body", "kind", "reply_to_id":
+			if seen[name] {
+				return inbox.Message{}, problem.Field(name, "send one "+name)
 			}
-			if caption, err = readCaption(part, limit); err != nil {
+			seen[name] = true
+			if err := readField(part, name, limit, &d); err != nil {
 				return inbox.Message{}, err
 			}
-			haveCaption = true
 		case "file":
 			up := &upload{part: part, form: mr, limit: limit}
-			msg, err := a.s.Inbox.Send(r.Context(), user(r), conv.ID, caption, []inbox.Upload{{
-				Filename: part.FileName(), ContentType: partType(part), Body: up,
-			}})
+			d.Files = []inbox.Upload{{Filename: part.FileName(), ContentType: partType(part), Body: up}}
+			msg, err := a.s.Inbox.Compose(r.Context(), user(r), conv.ID, d)
 			// The reader's own error says what was wrong with the form; the
 			// store only saw a failed read.
 			if up.err != nil {
@@ -70,6 +71,36 @@ func (a *server) sendUpload(w http.ResponseWriter, r *http.Request, conv inbox.C
 			return inbox.Message{}, unknownPart(name)
 		}
 	}
+}
+
+// maxToken bounds the form's short fields (kind, reply_to_id).
+const maxToken = 64
+
+// readField reads one of the text parts that come before the file into d.
+func readField(part *multipart.Part, name string, limit int64, d *inbox.Draft) error {
+	if name == "body" {
+		var err error
+		d.Body, err = readCaption(part, limit)
+		return err
+	}
+	b, err := io.ReadAll(io.LimitReader(part, maxToken+1))
+	if err != nil {
+		return formErr(err, limit)
+	}
+	v := string(b)
+	switch name {
+	case "kind":
+		if msg := checkKind(v, "file"); msg != "" {
+			return problem.Field("kind", msg)
+		}
+		d.Kind = v
+	case "reply_to_id":
+		if !isID(v) {
+			return problem.Field("reply_to_id", "must be the id of a message of this conversation")
+		}
+		d.ReplyToID = v
+	}
+	return nil
 }
 
 func readCaption(part *multipart.Part, limit int64) (string, error) {
@@ -142,8 +173,8 @@ func (u *upload) rest() error {
 		return nil
 	case err != nil:
 		return formErr(err, u.limit)
-	case next.FormName() == "body":
-		return problem.Field("body", "send the body part before the file part")
+	case next.FormName() == "body", next.FormName() == "kind", next.FormName() == "reply_to_id":
+		return problem.Field(next.FormName(), "send the "+next.FormName()+" part before the file part")
 	case next.FormName() == "file":
 		return problem.Field("file", "send one file per message")
 	}
