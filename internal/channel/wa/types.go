@@ -206,7 +206,9 @@ func (t *Type) Activate(ctx context.Context, ch channel.Channel, secrets map[str
 	}
 	err := t.client(ch, secrets).SetWebhook(ctx, t.webhookURL(ch, secrets))
 	if err != nil {
-		return providerProblem("360dialog did not accept the webhook registration", err)
+		// Saving a channel is answered at once either way: a problem says
+		// what went wrong, and the admin retries the save.
+		return problem.New(problem.BadRequest, "360dialog did not accept the webhook registration: %v", explain(err))
 	}
 	return nil
 }
@@ -270,12 +272,28 @@ func settingsOf(ch channel.Channel) Settings {
 	return s
 }
 
+func explain(err error) string {
+	var e *whatsapp.APIError
+	if asAPIError(err, &e) {
+		return e.Error() + " — " + e.Plain()
+	}
+	return err.Error()
+}
+
 // providerProblem turns a provider failure into an error an admin can act on:
 // the provider's words plus charla's explanation.
+// A provider that could not answer (down, unreachable, throttling) is a
+// retryable DeliveryError instead, so callers can tell "try later" from
+// "fix the settings".
 func providerProblem(what string, err error) error {
 	var e *whatsapp.APIError
 	if !asAPIError(err, &e) {
 		return problem.New(problem.BadRequest, "%s: %v", what, err)
+	}
+	if e.Retryable() {
+		d := deliveryError(err).(*channel.DeliveryError)
+		d.Reason = what + ": " + d.Reason
+		return d
 	}
 	return problem.New(problem.BadRequest, "%s: %s — %s", what, e.Error(), e.Plain())
 }
