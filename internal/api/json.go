@@ -99,6 +99,7 @@ type conversationJSON struct {
 	LastMessagePreview string                  `json:"last_message_preview"`
 	SnoozedUntil       *string                 `json:"snoozed_until"`
 	WindowClosesAt     *string                 `json:"window_closes_at"`
+	Referral           map[string]string       `json:"referral"`
 	CreatedAt          string                  `json:"created_at"`
 }
 
@@ -116,7 +117,7 @@ func conversationOut(c inbox.Conversation) conversationJSON {
 		AssigneeID: c.AssigneeID, TeamID: c.TeamID, UnreadCount: c.UnreadCount, BotPaused: c.BotPaused,
 		LastActivityAt: timestamp(c.LastActivityAt), LastMessagePreview: c.LastMessagePreview,
 		SnoozedUntil: optTimestamp(c.SnoozedUntil), WindowClosesAt: optTimestamp(c.WindowClosesAt()),
-		CreatedAt: timestamp(c.CreatedAt),
+		Referral: c.Referral, CreatedAt: timestamp(c.CreatedAt),
 	}
 }
 

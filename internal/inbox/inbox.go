@@ -110,25 +110,28 @@ type Attachment struct {
 
 // Conversation is a thread with one contact on one channel.
 type Conversation struct {
-	ID                 string               `json:"id"`
-	WorkspaceID        string               `json:"-"`
-	ChannelID          string               `json:"channel_id"`
-	ChannelName        string               `json:"-"`
-	ChannelType        string               `json:"-"`
-	Status             string               `json:"status"`
-	Contact            ContactSummary       `json:"contact"`
-	AssigneeID         *string              `json:"assignee_id"`
-	AssigneeName       string               `json:"-"`
-	TeamID             *string              `json:"team_id"`
-	TeamName           string               `json:"-"`
-	UnreadCount        int                  `json:"unread_count"`
-	BotPaused          bool                 `json:"bot_paused"`
-	LastMessagePreview string               `json:"last_message_preview"`
-	LastActivityAt     time.Time            `json:"last_activity_at"`
-	LastInboundAt      *time.Time           `json:"-"`
-	SnoozedUntil       *time.Time           `json:"snoozed_until"`
-	CreatedAt          time.Time            `json:"created_at"`
-	Capabilities       channel.Capabilities `json:"-"`
+	ID                 string         `json:"id"`
+	WorkspaceID        string         `json:"-"`
+	ChannelID          string         `json:"channel_id"`
+	ChannelName        string         `json:"-"`
+	ChannelType        string         `json:"-"`
+	Status             string         `json:"status"`
+	Contact            ContactSummary `json:"contact"`
+	AssigneeID         *string        `json:"assignee_id"`
+	AssigneeName       string         `json:"-"`
+	TeamID             *string        `json:"team_id"`
+	TeamName           string         `json:"-"`
+	UnreadCount        int            `json:"unread_count"`
+	BotPaused          bool           `json:"bot_paused"`
+	LastMessagePreview string         `json:"last_message_preview"`
+	LastActivityAt     time.Time      `json:"last_activity_at"`
+	LastInboundAt      *time.Time     `json:"-"`
+	SnoozedUntil       *time.Time     `json:"snoozed_until"`
+	// Referral is the ad or post that brought the contact (click-to-WhatsApp
+	// ad fields such as headline, source_url, ctwa_clid), nil when none.
+	Referral     map[string]string    `json:"referral"`
+	CreatedAt    time.Time            `json:"created_at"`
+	Capabilities channel.Capabilities `json:"-"`
 }
 
 // ContactSummary is the part of a contact a conversation list shows.

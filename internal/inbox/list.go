@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ import (
 const conversationColumns = `SELECT c.id, c.workspace_id, c.channel_id, ch.name, ch.type, c.status,
 	ct.id, ct.name, ct.email, ct.phone, c.assignee_id, COALESCE(u.name, ''), c.team_id, COALESCE(t.name, ''),
 	c.unread_count, c.bot_paused, c.last_message_preview, c.last_activity_at, c.last_inbound_at,
-	c.snoozed_until, c.created_at
+	c.snoozed_until, c.created_at, c.referral
 FROM conversations c
 JOIN contacts ct ON ct.id = c.contact_id
 JOIN channels ch ON ch.id = c.channel_id
@@ -131,13 +132,17 @@ func (s *Service) scanConversation(r scanner) (Conversation, error) {
 	var assignee, team sql.NullString
 	var inbound, snoozed sql.NullTime
 	var unread int64
+	var referral string
 	err := r.Scan(&c.ID, &c.WorkspaceID, &c.ChannelID, &c.ChannelName, &c.ChannelType, &c.Status,
 		&c.Contact.ID, &c.Contact.Name, &c.Contact.Email, &c.Contact.Phone, &assignee, &c.AssigneeName, &team, &c.TeamName,
-		&unread, &c.BotPaused, &c.LastMessagePreview, &c.LastActivityAt, &inbound, &snoozed, &c.CreatedAt)
+		&unread, &c.BotPaused, &c.LastMessagePreview, &c.LastActivityAt, &inbound, &snoozed, &c.CreatedAt, &referral)
 	if err != nil {
 		return c, err
 	}
 	c.UnreadCount = int(unread)
+	if referral != "" {
+		_ = json.Unmarshal([]byte(referral), &c.Referral)
+	}
 	if assignee.Valid {
 		c.AssigneeID = &assignee.String
 	}

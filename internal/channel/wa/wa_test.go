@@ -488,3 +488,21 @@ func TestGreetingAndReadReceipts(t *testing.T) {
 		}
 	})
 }
+
+func TestReferralKeptOnConversation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		e := newEnv(t, d, nil)
+		body := e.envelope([]map[string]any{{"from": "5215512345678", "id": "wamid.AD1", "timestamp": unixAt(time.Now()),
+			"type": "text", "text": map[string]any{"body": "Vi su anuncio"},
+			"referral": map[string]any{"source_url": "https://fb.me/ad", "source_id": "120", "source_type": "ad",
+				"headline": "Envío <gratis>", "body": "Solo hoy", "media_type": "image", "image_url": "https://x.test/a.jpg",
+				"ctwa_clid": "ARAkLkA8rmlFeiCktEJQ"}}}, nil)
+		if code, b := e.post(e.webhookURL(), body, ""); code != 200 {
+			t.Fatalf("%d %s", code, b)
+		}
+		cs := e.conversations()
+		if len(cs) != 1 || cs[0].Referral["headline"] != "Envío <gratis>" || cs[0].Referral["ctwa_clid"] != "ARAkLkA8rmlFeiCktEJQ" {
+			t.Fatalf("referral %+v", cs)
+		}
+	})
+}
