@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"charla/internal/contacts"
 	"charla/internal/content"
+	"charla/internal/emulator"
 	"charla/internal/inbox"
 	"charla/internal/store"
 	"charla/internal/store/storetest"
@@ -23,6 +25,18 @@ func (f waFixture) wrote(phone, text string, ago time.Duration) inbox.Received {
 		ProviderMessageID: "wamid." + phone + "." + text, Body: text, At: time.Now().Add(-ago)})
 }
 
+// settled waits until the send pipeline is done with an outgoing message
+// and returns it.
+func (f waFixture) settled(id string) inbox.Message {
+	f.e.t.Helper()
+	var m inbox.Message
+	f.e.eventually("message "+id+" to leave the queue", func() bool {
+		m = f.e.message(f.owner.WorkspaceID, id)
+		return m.Status != inbox.Queued && m.Status != inbox.Sending
+	})
+	return m
+}
+
 // post sends a form as htmx does (no files), to see the composer's answer.
 func (f waFixture) post(path string, form url.Values) page {
 	f.e.t.Helper()
@@ -32,7 +46,10 @@ func (f waFixture) post(path string, form url.Values) page {
 func TestReplyWindowSwitchesToTemplates(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		f := newWhatsApp(t, d)
+		f := newWhatsApp(t, d, func(c *emulator.Config) {
+			c.Templates = []emulator.Template{{Name: "order_update", Language: "en_US", Category: "UTILITY",
+				Components: json.RawMessage(`[{"type":"BODY","text":"Hi {{1}}, order {{2}} has shipped."}]`)}}
+		})
 		ctx := context.Background()
 
 		// Within the window: the countdown, and a normal reply.
@@ -90,6 +107,20 @@ func TestReplyWindowSwitchesToTemplates(t *testing.T) {
 			string(tpl.Template.Components) != `[{"type":"body","parameters":[{"type":"text","text":"Vera"},{"type":"text","text":"#123"}]}]` {
 			t.Fatalf("stored template: %s %+v", m.Kind, tpl)
 		}
+		// WhatsApp accepts the approved template, parameters in order, and
+		// the bubble keeps its id.
+		m = f.settled(m.ID)
+		sent := f.emu.sentTo("5511922220000")
+		if m.Status != inbox.Sent || len(sent) != 1 || sent[0]["type"] != "template" || m.ProviderMessageID != sent[0]["id"] {
+			t.Fatalf("the template at the provider: %s %+v, %v", m.Status, m.Error, sent)
+		}
+		wire, _ := json.Marshal(sent[0]["template"])
+		for _, want := range []string{`"name":"order_update"`, `"code":"en_US"`,
+			`"parameters":[{"text":"Vera","type":"text"},{"text":"#123","type":"text"}]`} {
+			if !strings.Contains(string(wire), want) {
+				t.Errorf("template sent as %s, lacks %s", wire, want)
+			}
+		}
 		// Starting a conversation counts against the number's messaging limit.
 		if n, err := f.e.s.Inbox.InitiatedUsage(ctx, f.wa.ID); err != nil || n != 1 {
 			t.Fatalf("initiated usage %d, %v", n, err)
@@ -126,23 +157,25 @@ func TestWebsiteComposerHasNoWindow(t *testing.T) {
 func TestQuoteAndReact(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		f := newWhatsApp(t, d)
-		first := f.wrote("5511933330000", "Where is my order?", time.Hour)
+		f := newWhatsApp(t, d, nil)
+		ctx := context.Background()
+		// The contact writes through WhatsApp, which opens its window there too.
+		first := f.customerSends("5511933330000", "Vera", "Where is my order?")
 		other := f.wrote("5511944440000", "another thread", time.Hour)
 		conv := "/conversations/" + first.ConversationID
 
 		// "Reply" fills the quote slot with the message and its id.
-		p := f.b.htmx(http.MethodGet, conv+"/quote?message_id="+first.MessageID, "composer-quote", nil)
+		p := f.b.htmx(http.MethodGet, conv+"/quote?message_id="+first.ID, "composer-quote", nil)
 		wantStatus(t, p, http.StatusOK)
-		if !p.has(`name="reply_to_id" value="`+first.MessageID+`"`) || !p.has("Where is my order?") || !p.has("data-dismiss-quote") {
+		if !p.has(`name="reply_to_id" value="`+first.ID+`"`) || !p.has("Where is my order?") || !p.has("data-dismiss-quote") {
 			t.Fatalf("quote preview:\n%s", p.body)
 		}
 		wantStatus(t, f.b.htmx(http.MethodGet, conv+"/quote?message_id="+other.MessageID, "composer-quote", nil), http.StatusNotFound)
 
-		p = f.post(conv+"/messages", url.Values{"kind": {"reply"}, "body": {"On its way!"}, "reply_to_id": {first.MessageID}})
+		p = f.post(conv+"/messages", url.Values{"kind": {"reply"}, "body": {"On its way!"}, "reply_to_id": {first.ID}})
 		wantStatus(t, p, http.StatusOK)
 		reply := f.e.messages(f.owner.WorkspaceID, first.ConversationID)[0]
-		if reply.ReplyTo == nil || reply.ReplyTo.ID != first.MessageID {
+		if reply.ReplyTo == nil || reply.ReplyTo.ID != first.ID {
 			t.Fatalf("reply stored without its quote: %+v", reply)
 		}
 		p = f.post(conv+"/messages", url.Values{"kind": {"reply"}, "body": {"x"}, "reply_to_id": {other.MessageID}})
@@ -151,26 +184,26 @@ func TestQuoteAndReact(t *testing.T) {
 		}
 
 		// A reaction from the picker is a message that shows as a badge.
-		p = f.b.htmx(http.MethodPost, conv+"/reactions", "", url.Values{"emoji": {"🙏"}, "target_id": {first.MessageID}})
+		p = f.b.htmx(http.MethodPost, conv+"/reactions", "", url.Values{"emoji": {"🙏"}, "target_id": {first.ID}})
 		wantStatus(t, p, http.StatusNoContent)
 		if p.Header.Get("HX-Trigger") != "thread-refresh" {
 			t.Errorf("a reaction should refresh the thread: %v", p.Header)
 		}
 		r := f.e.messages(f.owner.WorkspaceID, first.ConversationID)[0]
 		if r.Kind != content.KindReaction || r.Content == nil || r.Content.Reaction == nil ||
-			r.Content.Reaction.Emoji != "🙏" || r.Content.Reaction.TargetID != first.MessageID {
+			r.Content.Reaction.Emoji != "🙏" || r.Content.Reaction.TargetID != first.ID {
 			t.Fatalf("reaction stored as %+v", r)
 		}
 		tail := f.b.htmx(http.MethodGet, conv+"/tail", "tail", nil)
-		a := article(t, tail.body, first.MessageID)
+		a := article(t, tail.body, first.ID)
 		if !strings.Contains(a, `data-testid="reaction-badge"`) || !strings.Contains(a, "🙏") {
 			t.Fatalf("the reaction should be a badge on the message:\n%s", a)
 		}
-		if !strings.Contains(article(t, tail.body, reply.ID), `data-quote-id="`+first.MessageID+`"`) {
+		if !strings.Contains(article(t, tail.body, reply.ID), `data-quote-id="`+first.ID+`"`) {
 			t.Errorf("the reply should show its quote")
 		}
 		for _, form := range []url.Values{
-			{"emoji": {"🦄"}, "target_id": {first.MessageID}},
+			{"emoji": {"🦄"}, "target_id": {first.ID}},
 			{"emoji": {"👍"}, "target_id": {other.MessageID}},
 			{"emoji": {"👍"}, "target_id": {"nope"}},
 		} {
@@ -178,6 +211,36 @@ func TestQuoteAndReact(t *testing.T) {
 			if p.StatusCode != http.StatusUnprocessableEntity || p.Header.Get("HX-Retarget") != "#composer-error" {
 				t.Errorf("reaction %v: %d %v", form, p.StatusCode, p.Header)
 			}
+		}
+
+		// Both reached WhatsApp, pointing at the contact's message by its WhatsApp id.
+		for _, id := range []string{reply.ID, r.ID} {
+			if m := f.settled(id); m.Status != inbox.Sent || m.ProviderMessageID == "" {
+				t.Fatalf("message %s: %s %+v", id, m.Status, m.Error)
+			}
+		}
+		var quoted, reacted bool
+		for _, m := range f.emu.sentTo("5511933330000") {
+			switch m["type"] {
+			case "text":
+				quoted = dig(m, "text", "body") == "On its way!" && dig(m, "context", "message_id") == first.ProviderMessageID
+			case "reaction":
+				reacted = dig(m, "reaction", "emoji") == "🙏" && dig(m, "reaction", "message_id") == first.ProviderMessageID
+			}
+		}
+		if !quoted || !reacted || f.emu.SentTo("5511933330000") != 2 {
+			t.Fatalf("the provider got %v", f.emu.sentTo("5511933330000"))
+		}
+		// The contact's phone reports them delivered and read: the ticks follow.
+		if err := f.emu.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if m := f.e.message(f.owner.WorkspaceID, reply.ID); m.Status != inbox.Read {
+			t.Fatalf("reply after the read receipt: %s", m.Status)
+		}
+		tail = f.b.htmx(http.MethodGet, conv+"/tail", "tail", nil)
+		if a := article(t, tail.body, reply.ID); !strings.Contains(a, "ticks ticks-read") {
+			t.Errorf("the reply should show read ticks:\n%s", a)
 		}
 	})
 }

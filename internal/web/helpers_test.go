@@ -21,6 +21,7 @@ import (
 
 	"charla/internal/auth"
 	"charla/internal/channel"
+	"charla/internal/channel/wa"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
 	"charla/internal/contacts"
@@ -31,6 +32,9 @@ import (
 )
 
 const password = "correct horse battery"
+
+// baseURL is charla's public URL in these tests.
+const baseURL = "http://charla.example"
 
 // env is a running UI on real services over a migrated database.
 type env struct {
@@ -53,15 +57,17 @@ func newEnvWith(t *testing.T, d *store.DB, adjust func(*handler)) *env {
 }
 
 // newEnvTypes is newEnvWith serving more channel types than the website.
+// WhatsApp's webhooks are served beside the UI, as internal/app does.
 func newEnvTypes(t *testing.T, d *store.DB, adjust func(*handler), types ...channel.Type) *env {
 	t.Helper()
-	cfg := config.Config{BaseURL: "http://charla.example", MaxUploadMB: 1, Storage: "local"}
+	cfg := config.Config{BaseURL: baseURL, MaxUploadMB: 1, Storage: "local"}
 	s := coretest.New(t, d, cfg, append([]channel.Type{webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20}}, types...)...)
 	h := newHandler(s)
 	if adjust != nil {
 		adjust(h)
 	}
 	r := chi.NewRouter()
+	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Log: s.Log}).Routes(r)
 	h.routes(r)
 	srv := httptest.NewServer(r)
 	// Close the bus first: it ends open event streams, which Close waits for.

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"testing"
 
-	"charla/internal/auth"
-	"charla/internal/channel"
 	"charla/internal/contacts"
 	"charla/internal/content"
 	"charla/internal/inbox"
@@ -17,24 +15,6 @@ import (
 	"charla/internal/store/storetest"
 	"charla/internal/web/templates"
 )
-
-// waFixture is a signed-in owner with a WhatsApp channel (the fake type).
-type waFixture struct {
-	e     *env
-	owner auth.User
-	wa    channel.Channel
-	b     *browser
-}
-
-func newWhatsApp(t *testing.T, d *store.DB) waFixture {
-	t.Helper()
-	e := newWhatsAppEnv(t, d)
-	owner := e.workspace("Acme", "olga@acme.test")
-	wa := e.whatsapp(owner)
-	b := e.browser()
-	b.login("olga@acme.test")
-	return waFixture{e, owner, wa, b}
-}
 
 // article cuts one message's bubble out of a page.
 func article(t *testing.T, body, id string) string {
@@ -49,10 +29,14 @@ func article(t *testing.T, body, id string) string {
 // clockIcon is the tick of a message not yet handed to the provider.
 const clockIcon = `<circle cx="12" cy="12" r="9">`
 
+// mediaGone is charla's explanation when the provider answers a media
+// lookup with Graph error 100 (no such object): the file is gone for good.
+const mediaGone = "WhatsApp rejected a parameter of the request as unsupported or misspelled; resending the same message will not help."
+
 func TestThreadShowsEveryKind(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		f := newWhatsApp(t, d)
+		f := newHeldWhatsApp(t, d)
 		ctx := context.Background()
 		ws := f.owner.WorkspaceID
 		in := func(pid, kind, body string, c *content.Content, files ...inbox.StoredFile) inbox.Received {
@@ -62,13 +46,15 @@ func TestThreadShowsEveryKind(t *testing.T) {
 		first := in("wamid.1", "", "Hi, I need help", nil)
 		conv := first.ConversationID
 		img := in("wamid.2", content.KindImage, "my receipt", nil, f.e.stored(ws, "receipt.png", "image/png", pngBytes))
+		// The provider is slow with the video and no longer has the audio.
+		f.emu.holdMedia("held-3")
 		video := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.3", Kind: content.KindVideo,
-			Media: []inbox.ProviderMedia{{ID: "hold:3", ContentType: "video/mp4"}}})
+			Media: []inbox.ProviderMedia{{ID: "held-3", ContentType: "video/mp4"}}})
 		audio := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.4", Kind: content.KindAudio,
-			Media: []inbox.ProviderMedia{{ID: "hold:4", ContentType: "audio/mpeg"}}})
-		if err := f.e.s.Inbox.MediaUnavailable(ctx, audio.Message.Attachments[0].ID, "the provider deleted it after 30 days"); err != nil {
-			t.Fatal(err)
-		}
+			Media: []inbox.ProviderMedia{{ID: "expired-4", ContentType: "audio/mpeg"}}})
+		f.e.eventually("the audio to be given up", func() bool {
+			return f.e.message(ws, audio.MessageID).Attachments[0].Status == "unavailable"
+		})
 		voice := in("wamid.5", content.KindVoice, "", nil, f.e.stored(ws, "voice.ogg", "audio/ogg", []byte("OggS voice")))
 		doc := in("wamid.6", content.KindDocument, "", nil, f.e.stored(ws, "invoice.pdf", "application/pdf", []byte("%PDF-1.4 x")))
 		sticker := in("wamid.7", content.KindSticker, "", nil, f.e.stored(ws, "sticker.webp", "image/webp", []byte("RIFF....WEBPVP8 ")))
@@ -128,7 +114,7 @@ func TestThreadShowsEveryKind(t *testing.T) {
 		want := map[string][]string{
 			img.MessageID:         {`data-kind="image"`, `<img src="/attachments/` + img.Message.Attachments[0].ID + `"`, "my receipt"},
 			video.MessageID:       {`data-testid="attachment-pending"`, "Fetching media…"},
-			audio.MessageID:       {`data-testid="attachment-unavailable"`, "Media unavailable: the provider deleted it after 30 days"},
+			audio.MessageID:       {`data-testid="attachment-unavailable"`, "Media unavailable: " + mediaGone},
 			voice.MessageID:       {`<audio controls`, "🎤 Voice message"},
 			doc.MessageID:         {`data-kind="file"`, "invoice.pdf", `href="/attachments/` + doc.Message.Attachments[0].ID + `"`},
 			sticker.MessageID:     {`class="msg-sticker"`},
@@ -168,13 +154,17 @@ func TestThreadShowsEveryKind(t *testing.T) {
 		if strings.Contains(article(t, body, sent.ID), `message-react`) || strings.Contains(article(t, body, system.MessageID), `message-react`) {
 			t.Error("the picker belongs on the contact's messages")
 		}
+		// The provider took nothing composed here (only spendQuota's message).
+		if n := f.emu.SentCount(); n != 1 {
+			t.Errorf("the provider accepted %d messages, want only the one that spent the quota", n)
+		}
 	})
 }
 
 func TestHostileContentIsEscaped(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		f := newWhatsApp(t, d)
+		f := newHeldWhatsApp(t, d)
 		ctx := context.Background()
 		x := func(n string) string { return `<script>alert(` + n + `)</script>` }
 		in := func(kind string, c *content.Content) inbox.Received {

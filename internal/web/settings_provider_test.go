@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"charla/internal/auth"
+	"charla/internal/channel"
 	"charla/internal/content"
+	"charla/internal/emulator"
 	"charla/internal/inbox"
 	"charla/internal/store"
 	"charla/internal/store/storetest"
@@ -137,8 +139,9 @@ func TestChannelTroubleshooting(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
 		e := newWhatsAppEnv(t, d)
+		emu := e.emulate(func(c *emulator.Config) { c.VerifiedName = "Acme <Shop>" })
 		owner := e.workspace("Acme", "olga@acme.test")
-		wa := e.whatsapp(owner)
+		wa := e.whatsapp(owner, emu)
 		b := e.browser()
 		b.login("olga@acme.test")
 		ctx := context.Background()
@@ -151,20 +154,30 @@ func TestChannelTroubleshooting(t *testing.T) {
 			}
 		}
 
-		// One business-initiated conversation: a template after the window.
+		// One business-initiated conversation: a template after the window,
+		// Meta's sample that every WhatsApp Business Account has.
 		old := e.inbound(wa, inbox.Inbound{Body: "hi", At: time.Now().Add(-30 * time.Hour)})
-		if _, err := e.s.Inbox.Compose(ctx, owner, old.ConversationID, inbox.Draft{Kind: content.KindTemplate,
-			Content: &content.Content{Template: &content.Template{Name: "hello", Language: "en"}}}); err != nil {
+		tpl, err := e.s.Inbox.Compose(ctx, owner, old.ConversationID, inbox.Draft{Kind: content.KindTemplate,
+			Content: &content.Content{Template: &content.Template{Name: "hello_world", Language: "en_US"}}})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.s.Channels.TouchWebhook(ctx, wa.ID); err != nil {
+		e.eventually("the template to reach WhatsApp", func() bool { return e.message(owner.WorkspaceID, tpl.ID).ProviderMessageID != "" })
+		if emu.SentTo("5511987654321") != 1 {
+			t.Fatalf("the provider got %d messages", emu.SentTo("5511987654321"))
+		}
+		// The contact answers through WhatsApp: its webhook is the one seen.
+		if _, err := emu.CustomerSends(ctx, "5511987654321", "Vera", emulator.Text("Thanks!")); err != nil {
 			t.Fatal(err)
 		}
 
 		p = b.htmx(http.MethodPost, path+"/check", "channel-health", nil)
 		wantStatus(t, p, http.StatusOK)
-		for _, want := range []string{`id="channel-health"`, `data-testid="check-ok"`, "+1 555-0100", "Acme &lt;Shop&gt;",
-			`quality quality-green`, "Green — high quality", "1,000 contacts per 24 h (TIER_1K)", "1 of 1,000", "just now"} {
+		// The emulator's number: its display number, verified name (shown as
+		// text), GREEN quality and TIER_UNLIMITED.
+		for _, want := range []string{`id="channel-health"`, `data-testid="check-ok"`, ">" + emu.Config().DisplayPhoneNumber, "Acme &lt;Shop&gt;",
+			`quality quality-green`, `data-quality="GREEN"`, "Green — high quality", "Unlimited business-initiated conversations",
+			`data-testid="health-usage" class="">1 (no limit)<`, "just now"} {
 			if !p.has(want) {
 				t.Errorf("checked panel lacks %q", want)
 			}
@@ -173,16 +186,19 @@ func TestChannelTroubleshooting(t *testing.T) {
 			t.Errorf("the check answers the panel alone, with the webhook seen:\n%s", p.body)
 		}
 
-		// A refused check shows the provider's words, as text, and is kept as the last error.
-		if _, err := e.s.Channels.Update(ctx, owner.WorkspaceID, wa.ID, nil, nil, map[string]string{"access_token": "expired"}); err != nil {
+		// A refused check shows the provider's words and charla's advice, and
+		// is kept as the last error: Graph answers a wrong token with 401, code 190.
+		if _, err := e.s.Channels.Update(ctx, owner.WorkspaceID, wa.ID, nil, nil, map[string]string{"access_token": "EAAG-revoked-token"}); err != nil {
 			t.Fatal(err)
 		}
 		p = b.htmx(http.MethodPost, path+"/check", "channel-health", nil)
 		wantStatus(t, p, http.StatusOK)
-		if !p.has(`data-testid="check-error"`) || strings.Count(p.body, "Error validating &lt;access token&gt; — the token expired") != 2 ||
-			p.has("<access token>") {
+		const refused = "WhatsApp did not answer for this number: whatsapp: HTTP 401: error 190: Invalid OAuth access token - Cannot parse access token" +
+			" — The access token has expired or was revoked; reconnect the channel with a new token."
+		if !p.has(`data-testid="check-error"`) || strings.Count(p.body, refused) != 2 || p.has(`data-testid="check-ok"`) {
 			t.Fatalf("failed check:\n%s", p.body)
 		}
+		noSecrets(t, p, "EAAG-revoked-token", emuAccessToken, emuAppSecret)
 		// Without htmx the form posts and the page shows the stored outcome.
 		wantRedirect(t, b.post(path+"/check", nil), path+"?done=check-failed")
 		if p := b.get(path + "?done=check-failed"); !p.has("The check failed") || !p.has(`data-testid="health-error"`) {
@@ -202,9 +218,12 @@ func TestChannelTroubleshooting(t *testing.T) {
 func TestConnect360dialog(t *testing.T) {
 	t.Parallel()
 	e := newWhatsAppEnv(t, storetest.Open(t, store.SQLite))
+	emu := e.emulate(nil)
+	d360 := emu.url + "/360dialog"
 	owner := e.workspace("Acme", "olga@acme.test")
 	b := e.browser()
 	b.login("olga@acme.test")
+	ctx := context.Background()
 	p := b.get("/settings/channels/new?type=360dialog")
 	for _, want := range []string{`name="phone_number"`, `type="password" name="api_key"`, `name="base_url"`, "D360-API-KEY"} {
 		if !p.has(want) {
@@ -214,20 +233,85 @@ func TestConnect360dialog(t *testing.T) {
 	if p.has(`name="phone_number_id"`) {
 		t.Error("the 360dialog form has Cloud API fields")
 	}
-	p = b.post("/settings/channels", url.Values{"type": {"360dialog"}, "name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {"d360-key"}})
+
+	// Saving registers charla's webhook with 360dialog, so a key it refuses
+	// is caught at once, and nothing is stored.
+	form := url.Values{"type": {"360dialog"}, "name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {"d360-wrong-key"}, "base_url": {d360}}
+	p = b.post("/settings/channels", form)
+	wantStatus(t, p, http.StatusBadRequest)
+	if !p.has(`data-testid="form-error">360dialog did not accept the webhook registration: whatsapp: HTTP 401: (#0) Invalid api_key — `+
+		`WhatsApp rejected the channel&#39;s credentials; reconnect the channel.<`) || !p.has(`value="Support"`) || !p.has(`value="`+d360+`"`) {
+		t.Fatalf("a refused key: %d\n%s", p.StatusCode, p.body)
+	}
+	noSecrets(t, p, "d360-wrong-key")
+	if cs, _ := e.s.Channels.List(ctx, owner.WorkspaceID); len(cs) != 0 || emu.Callback() != "" {
+		t.Fatalf("a refused channel was stored (%d) or registered (%q)", len(cs), emu.Callback())
+	}
+
+	form.Set("api_key", emuAPIKey)
+	p = b.post("/settings/channels", form)
 	m := providerPath.FindStringSubmatch(p.Header.Get("Location"))
 	if m == nil {
 		t.Fatalf("create: %d %s", p.StatusCode, p.body)
 	}
-	wantRedirect(t, b.post("/settings/channels/"+m[1], url.Values{"name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {""}, "base_url": {""}}),
-		"/settings/channels/"+m[1]+"?done=channel-updated")
-	c, _ := e.s.Channels.Get(context.Background(), owner.WorkspaceID, m[1])
-	if s, _ := e.s.Channels.Secrets(c); s["api_key"] != "d360-key" {
-		t.Fatalf("the API key should be kept: %v", s)
+	c, _ := e.s.Channels.Get(ctx, owner.WorkspaceID, m[1])
+	secrets, _ := e.s.Channels.Secrets(c)
+	webhook := baseURL + "/webhooks/360dialog/" + c.ID + "/" + secrets["webhook_secret"]
+	if secrets["webhook_secret"] == "" || emu.Callback() != webhook {
+		t.Fatalf("360dialog posts to %q, want %q", emu.Callback(), webhook)
 	}
-	noSecrets(t, b.get("/settings/channels/"+m[1]), "d360-key")
+
+	// An empty key field keeps the key; the webhook stays where it was.
+	wantRedirect(t, b.post("/settings/channels/"+m[1], url.Values{"name": {"Support"}, "phone_number": {"+5511987654321"}, "api_key": {""}, "base_url": {d360}}),
+		"/settings/channels/"+m[1]+"?done=channel-updated")
+	c, _ = e.s.Channels.Get(ctx, owner.WorkspaceID, m[1])
+	if s, _ := e.s.Channels.Secrets(c); s["api_key"] != emuAPIKey || s["webhook_secret"] != secrets["webhook_secret"] || emu.Callback() != webhook {
+		t.Fatalf("the API key should be kept: %v, webhook %q", s, emu.Callback())
+	}
+	page := b.get("/settings/channels/" + m[1])
+	noSecrets(t, page, emuAPIKey, secrets["webhook_secret"])
+	if !page.has("registered with 360dialog automatically") {
+		t.Errorf("the setup guide should say the webhook is registered:\n%s", page.body)
+	}
 	if templates.TypeLabel(c.Type) != "WhatsApp via 360dialog" {
 		t.Errorf("type label %q", templates.TypeLabel(c.Type))
+	}
+
+	// Checking the connection asks 360dialog with the key; it has no number
+	// details to give, so the panel shows the configured number.
+	p = b.htmx(http.MethodPost, "/settings/channels/"+m[1]+"/check", "channel-health", nil)
+	wantStatus(t, p, http.StatusOK)
+	for _, want := range []string{`data-testid="check-ok"`, "+5511987654321", `quality quality-unknown`, "Unknown"} {
+		if !p.has(want) {
+			t.Errorf("checked panel lacks %q:\n%s", want, p.body)
+		}
+	}
+}
+
+// The limit line and the usage line read the number's tier; the emulator's
+// number is unlimited, so the counted tiers are rendered here.
+func TestHealthPanelLimits(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct {
+		n    channel.NumberInfo
+		used int
+		want []string
+	}{
+		{channel.NumberInfo{MessagingLimit: "TIER_1K", Limit: 1000}, 1, []string{"1,000 contacts per 24 h (TIER_1K)", `class="">1 of 1,000<`}},
+		{channel.NumberInfo{MessagingLimit: "TIER_1K", Limit: 1000}, 800, []string{`class="near-limit">800 of 1,000<`}},
+		{channel.NumberInfo{MessagingLimit: "TIER_100K", Limit: 100000}, 12345, []string{"100,000 contacts per 24 h (TIER_100K)", "12,345 of 100,000"}},
+		{channel.NumberInfo{MessagingLimit: "TIER_UNLIMITED", Limit: -1}, 3, []string{"Unlimited business-initiated conversations", "3 (no limit)"}},
+	} {
+		var b strings.Builder
+		h := templates.ChannelHealth{ChannelID: "c1", Initiated: c.used, Health: channel.Health{Number: &c.n}}
+		if err := templates.ChannelHealthPanel(h).Render(context.Background(), &b); err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%+v, %d used: panel lacks %q:\n%s", c.n, c.used, w, b.String())
+			}
+		}
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"charla/internal/content"
+	"charla/internal/emulator"
 	"charla/internal/events"
 	"charla/internal/inbox"
 	"charla/internal/store"
@@ -192,13 +193,15 @@ func TestBusEventNames(t *testing.T) {
 func TestMessageUpdatesReachTheThread(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, d *store.DB) {
-		f := newWhatsApp(t, d)
+		// The provider has the photo and no longer has the video, and it
+		// won't deliver to the contact (131026: say, they blocked the business).
+		f := newWhatsApp(t, d, func(c *emulator.Config) { c.KnownNumbers = []string{"15550001111"} })
 		s := openStream(t, f.b)
 		ctx := context.Background()
 		photo := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.photo", Kind: content.KindImage,
-			Media: []inbox.ProviderMedia{{ID: "ready:1", ContentType: "image/png"}}})
+			Media: []inbox.ProviderMedia{{ID: f.emu.AddMedia(pngBytes, "image/png", ""), ContentType: "image/png"}}})
 		lost := f.e.inbound(f.wa, inbox.Inbound{ProviderMessageID: "wamid.lost", Kind: content.KindVideo,
-			Media: []inbox.ProviderMedia{{ID: "gone:2", ContentType: "video/mp4"}}})
+			Media: []inbox.ProviderMedia{{ID: "expired-2", ContentType: "video/mp4"}}})
 		conv := photo.ConversationID
 		// refreshUntil re-reads the tail on each of the conversation's message
 		// events, as the page does, until it shows want.
@@ -216,25 +219,31 @@ func TestMessageUpdatesReachTheThread(t *testing.T) {
 				}
 			}
 		}
-		body := refreshUntil(`<img src="/attachments/`, "Media unavailable: the provider deleted it after 30 days")
-		if a := article(t, body, photo.MessageID); !strings.Contains(a, `<img src="/attachments/`) {
+		body := refreshUntil(`<img src="/attachments/`, "Media unavailable: "+mediaGone)
+		a := article(t, body, photo.MessageID)
+		link := attachmentLink.FindStringSubmatch(a)
+		if !strings.Contains(a, `<img src="/attachments/`) || link == nil {
 			t.Fatalf("fetched photo:\n%s", a)
+		}
+		if p := f.b.get("/attachments/" + link[1]); p.body != string(pngBytes) || p.Header.Get("Content-Type") != "image/png" {
+			t.Fatalf("the photo's bytes should be the provider's: %q %v", p.body, p.Header)
 		}
 		if a := article(t, body, lost.MessageID); !strings.Contains(a, `data-testid="attachment-unavailable"`) {
 			t.Fatalf("lost video:\n%s", a)
 		}
 
+		// The reply fails at WhatsApp; the pipeline records why.
 		m, err := f.e.s.Inbox.Compose(ctx, f.owner, conv, inbox.Draft{Body: "We got your photo"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := f.e.s.Inbox.Fail(ctx, m.ID, inbox.SendError{Code: "131026", Title: "Message undeliverable",
-			Reason: "The number is not on WhatsApp."}); err != nil {
-			t.Fatal(err)
-		}
-		body = refreshUntil(`data-id="`+m.ID+`" data-direction="outgoing" data-status="failed"`, "The number is not on WhatsApp.")
-		if a := article(t, body, m.ID); !strings.Contains(a, "Error 131026 · Message undeliverable") {
+		body = refreshUntil(`data-id="`+m.ID+`" data-direction="outgoing" data-status="failed"`,
+			"The message could not be delivered: the number may not be on WhatsApp")
+		if a := article(t, body, m.ID); !strings.Contains(a, "Error 131026 · Message Undeliverable") {
 			t.Fatalf("failed bubble:\n%s", a)
+		}
+		if f.emu.SentCount() != 0 {
+			t.Errorf("the provider accepted %d messages", f.emu.SentCount())
 		}
 	})
 }
