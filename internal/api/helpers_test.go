@@ -22,6 +22,7 @@ import (
 
 	"charla/internal/api/spec"
 	"charla/internal/auth"
+	"charla/internal/channel/wa"
 	"charla/internal/channel/webchat"
 	"charla/internal/config"
 	"charla/internal/core"
@@ -40,8 +41,6 @@ type env struct {
 	handler http.Handler
 	srv     *httptest.Server
 	blobDir string
-	// media, once closed, lets the fake WhatsApp types answer media fetches.
-	media chan struct{}
 
 	owner, agent, stranger          auth.User
 	ownerTok, agentTok, strangerTok string
@@ -56,9 +55,17 @@ func newEnv(t *testing.T, d *store.DB, o options) *env {
 	t.Helper()
 	ctx := t.Context()
 	e := &env{}
-	e.media = make(chan struct{})
-	e.s = coretest.New(t, d, config.Config{MaxUploadMB: uploadLimit >> 20}, webchat.Type{MaxUploadBytes: uploadLimit},
-		fakeWhatsApp{typeWhatsAppCloud, e.media}, fakeWhatsApp{type360dialog, e.media})
+	// Unstarted, so charla's public URL, which the WhatsApp types build
+	// webhook URLs from, is known before the services exist and no server
+	// goroutine runs before the routes are in place.
+	r := chi.NewRouter()
+	e.srv = httptest.NewUnstartedServer(r)
+	baseURL := "http://" + e.srv.Listener.Addr().String()
+	waCfg := wa.Config{BaseURL: baseURL}
+	e.s = coretest.New(t, d, config.Config{BaseURL: baseURL, MaxUploadMB: uploadLimit >> 20},
+		webchat.Type{MaxUploadBytes: uploadLimit}, wa.Cloud(waCfg), wa.Dialog(waCfg))
+	// Registered after the services' cleanups, so the server stops first.
+	t.Cleanup(e.srv.Close)
 	e.blobDir = e.s.Config.DataDir + "/attachments"
 
 	e.owner = must(e.s.Auth.Setup(ctx, "Acme", "owner@acme.test", "Olga Owner", "correct horse battery"))(t)
@@ -68,14 +75,12 @@ func newEnv(t *testing.T, d *store.DB, o options) *env {
 	e.agentTok = must(e.s.Auth.CreateToken(ctx, e.agent.ID, "tests"))(t)
 	e.strangerTok = must(e.s.Auth.CreateToken(ctx, e.stranger.ID, "tests"))(t)
 
-	r := chi.NewRouter()
 	r.Route(Prefix, func(r chi.Router) { routes(r, e.s, o) })
+	// WhatsApp's webhooks are served beside the API, as internal/app does,
+	// so the providers' deliveries reach charla.
+	(&wa.Webhooks{Channels: e.s.Channels, Inbox: e.s.Inbox, Log: e.s.Log}).Routes(r)
 	e.handler = r
-	// Unstarted, so BaseURL is set before any server goroutine exists.
-	e.srv = httptest.NewUnstartedServer(r)
-	e.s.Config.BaseURL = "http://" + e.srv.Listener.Addr().String()
 	e.srv.Start()
-	t.Cleanup(e.srv.Close)
 	return e
 }
 
