@@ -31,7 +31,7 @@ const clockIcon = `<circle cx="12" cy="12" r="9">`
 
 // mediaGone is charla's explanation when the provider answers a media
 // lookup with Graph error 100 (no such object): the file is gone for good.
-const mediaGone = "WhatsApp rejected a parameter of the request as unsupported or misspelled; resending the same message will not help."
+const mediaGone = "the file is no longer available at WhatsApp (media is kept there for a limited time)"
 
 func TestThreadShowsEveryKind(t *testing.T) {
 	t.Parallel()

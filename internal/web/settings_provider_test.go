@@ -193,7 +193,7 @@ func TestChannelTroubleshooting(t *testing.T) {
 		}
 		p = b.htmx(http.MethodPost, path+"/check", "channel-health", nil)
 		wantStatus(t, p, http.StatusOK)
-		const refused = "WhatsApp did not answer for this number: whatsapp: HTTP 401: error 190: Invalid OAuth access token - Cannot parse access token" +
+		const refused = "Checking the number failed: whatsapp: HTTP 401: error 190: Invalid OAuth access token - Cannot parse access token" +
 			" — The access token has expired or was revoked; reconnect the channel with a new token."
 		if !p.has(`data-testid="check-error"`) || strings.Count(p.body, refused) != 2 || p.has(`data-testid="check-ok"`) {
 			t.Fatalf("failed check:\n%s", p.body)

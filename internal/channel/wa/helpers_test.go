@@ -145,17 +145,10 @@ func (e *env) conversations() []inbox.Conversation {
 	return page.Conversations
 }
 
-// eventually polls cond until it holds; background jobs and webhooks settle
-// on their own schedule, so tests wait for the state, not for a time.
+// eventually polls cond until it holds (coretest.Eventually).
 func (e *env) eventually(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	coretest.Eventually(e.t, what, cond)
 }
 
 // message reads one message back.

@@ -73,16 +73,26 @@ func (t *Type) FetchMedia(ctx context.Context, ch channel.Channel, secrets map[s
 	c := t.client(ch, secrets)
 	info, err := c.MediaURL(ctx, mediaID)
 	if err != nil {
-		return channel.Media{}, deliveryError(err)
+		return channel.Media{}, mediaError(err)
 	}
 	body, ctype, size, err := c.DownloadMedia(ctx, info.URL)
 	if err != nil {
-		return channel.Media{}, deliveryError(err)
+		return channel.Media{}, mediaError(err)
 	}
 	if ctype == "" || ctype == "application/octet-stream" {
 		ctype = info.MimeType
 	}
 	return channel.Media{Body: body, ContentType: ctype, Size: size}, nil
+}
+
+// mediaError explains a failed download: WhatsApp keeps inbound media for a
+// limited time, so a refusal usually means the file is gone.
+func mediaError(err error) error {
+	d := deliveryError(err).(*channel.DeliveryError)
+	if !d.Retryable {
+		d.Reason = "the file is no longer available at WhatsApp (media is kept there for a limited time)"
+	}
+	return d
 }
 
 // MarkRead shows the contact blue ticks up to providerMessageID.

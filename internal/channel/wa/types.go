@@ -216,17 +216,21 @@ func (t *Type) Activate(ctx context.Context, ch channel.Channel, secrets map[str
 // Check reads the number's details from the provider.
 func (t *Type) Check(ctx context.Context, ch channel.Channel, secrets map[string]string) (channel.NumberInfo, error) {
 	if t.provider == whatsapp.Dialog360 {
-		// 360dialog documents no phone-number endpoint; the API key is checked
-		// by reading the registered webhook.
-		if err := t.client(ch, secrets).SetWebhook(ctx, t.webhookURL(ch, secrets)); err != nil {
-			return channel.NumberInfo{}, providerProblem("360dialog refused the API key", err)
+		// 360dialog documents no phone-number endpoint; reading the
+		// registered webhook proves the API key and shows where it points.
+		url, err := t.client(ch, secrets).Webhook(ctx)
+		if err != nil {
+			return channel.NumberInfo{}, providerProblem("Checking the 360dialog number failed", err)
+		}
+		if want := t.webhookURL(ch, secrets); url != want {
+			return channel.NumberInfo{}, problem.New(problem.Conflict, "360dialog delivers this number's webhooks to %q, not to charla; save the channel again to register charla's URL", url)
 		}
 		s := settingsOf(ch)
 		return channel.NumberInfo{DisplayNumber: s.PhoneNumber, QualityRating: "UNKNOWN"}, nil
 	}
 	p, err := t.client(ch, secrets).PhoneNumber(ctx)
 	if err != nil {
-		return channel.NumberInfo{}, providerProblem("WhatsApp did not answer for this number", err)
+		return channel.NumberInfo{}, providerProblem("Checking the number failed", err)
 	}
 	info := channel.NumberInfo{DisplayNumber: p.DisplayPhoneNumber, VerifiedName: p.VerifiedName,
 		QualityRating: p.QualityRating, MessagingLimit: p.MessagingLimitTier}

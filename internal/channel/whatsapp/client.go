@@ -568,3 +568,16 @@ func (c *Client) SetWebhook(ctx context.Context, callbackURL string) error {
 	}
 	return c.doJSON(ctx, http.MethodPost, c.endpoint(false, "v1", "configs", "webhook"), map[string]any{"url": callbackURL}, nil)
 }
+
+// Webhook reads the URL 360dialog delivers this number's webhooks to
+// (GET /v1/configs/webhook); it also proves the API key works.
+func (c *Client) Webhook(ctx context.Context) (string, error) {
+	if c.cfg.Provider != Dialog360 {
+		return "", problem.New(problem.BadRequest, "the Cloud API's callback URL is set in the Meta app dashboard")
+	}
+	var resp struct {
+		URL string `json:"url"`
+	}
+	err := c.doJSON(ctx, http.MethodGet, c.endpoint(false, "v1", "configs", "webhook"), nil, &resp)
+	return resp.URL, err
+}

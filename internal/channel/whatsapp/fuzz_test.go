@@ -18,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
+
+	"charla/internal/metaspec"
 )
 
 // Run one target at a time, e.g.
@@ -42,17 +44,14 @@ func seedTestdata(f *testing.F, add func(body []byte)) {
 	}
 }
 
-// officialSpec is Meta's OpenAPI description, the one TestOfficialWebhookExamples
-// reads (the package sits four levels below the directory holding main/ and
-// shared/).
-var officialSpec = filepath.Join("..", "..", "..", "..", "shared", "reference", "meta-openapi", "business-messaging-api_v23.0.yaml")
-
 // officialExamples returns every webhook envelope in Meta's OpenAPI
 // description as JSON: any mapping whose "object" is Object, wherever it sits
 // (the /whatsapp/webhooks request examples and the components they $ref).
 // A missing file only costs seeds.
 func officialExamples(tb testing.TB) [][]byte {
 	tb.Helper()
+	// Meta's OpenAPI description, the one TestOfficialWebhookExamples reads.
+	officialSpec := metaspec.Path(tb)
 	data, err := os.ReadFile(officialSpec)
 	if errors.Is(err, fs.ErrNotExist) {
 		tb.Logf("official WhatsApp OpenAPI description not found at %s: fuzzing without its examples as seeds", officialSpec)
@@ -69,7 +68,7 @@ func officialExamples(tb testing.TB) [][]byte {
 	seen := map[string]bool{}
 	var walk func(v any)
 	walk = func(v any) {
-		switch x := jsonValue(v).(type) {
+		switch x := metaspec.JSONValue(v).(type) {
 		case map[string]any:
 			if x["object"] == Object {
 				if b, err := json.Marshal(x); err == nil && !seen[string(b)] {

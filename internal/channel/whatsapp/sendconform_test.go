@@ -4,19 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
-	"go.yaml.in/yaml/v3"
+
+	"charla/internal/metaspec"
 )
 
 // captureTransport records requests instead of dialling and answers like
@@ -148,53 +144,6 @@ func captureCloudRequests(t *testing.T) map[string]*http.Request {
 	return out
 }
 
-func loadOfficialSpec(t *testing.T) []byte {
-	t.Helper()
-	path := filepath.Join(repoRoot(t), "..", "shared", "reference", "meta-openapi", "business-messaging-api_v23.0.yaml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("SKIPPING LOUDLY: official WhatsApp OpenAPI description not found at %s — the send client is NOT being checked against Meta's spec", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func newSpecValidator(t *testing.T, spec []byte) validator.Validator {
-	t.Helper()
-	doc, err := libopenapi.NewDocument(spec)
-	if err != nil {
-		t.Fatalf("libopenapi cannot read the spec: %v", err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator cannot be built from the spec: %v", errs)
-	}
-	return v
-}
-
-func validateRequest(v validator.Validator, r *http.Request) []string {
-	body, _ := r.GetBody()
-	r.Body = body
-	ok, errs := v.ValidateHttpRequest(r)
-	var out []string
-	for _, e := range errs {
-		s := e.Message
-		if e.Reason != "" {
-			s += ": " + e.Reason
-		}
-		for _, se := range e.SchemaValidationErrors {
-			s += " | " + se.FieldPath + " @ " + se.KeywordLocation + ": " + se.Reason
-		}
-		out = append(out, s)
-	}
-	if !ok && len(out) == 0 {
-		out = append(out, "invalid (no detail)")
-	}
-	return out
-}
-
 // TestSendConformsToOfficialSpec validates every Cloud API request the
 // client builds (each message type, mark-as-read, media upload, media URL
 // lookup, phone number read) against Meta's official OpenAPI description
@@ -205,13 +154,14 @@ func validateRequest(v validator.Validator, r *http.Request) []string {
 //     schema as published: its multi-resource compiler produces an empty
 //     resource ("failed to unmarshal JSON schema resource …: EOF") for any
 //     schema reaching another through $ref (BaseMessageProperties →
-//     MessageContext, HeaderObject → MediaObject, …). inlineMessageSchemas
-//     replaces those $refs by copies, which changes no constraint.
+//     MessageContext, HeaderObject → MediaObject, …). specValidator
+//     replaces those $refs by copies (metaspec.InlineSchemas), which
+//     changes no constraint.
 //   - The spec itself has defects that make it reject Meta's own examples;
 //     patchSpecDefects fixes exactly those (see there), and
 //     TestOfficialSpecDefects proves each one with Meta's examples.
 func TestSendConformsToOfficialSpec(t *testing.T) {
-	spec := loadOfficialSpec(t)
+	spec := metaspec.Load(t, "the send client is NOT being checked against Meta's spec")
 	v := specValidator(t, spec, true)
 	reqs := captureCloudRequests(t)
 	if len(reqs) < 20 {
@@ -221,13 +171,13 @@ func TestSendConformsToOfficialSpec(t *testing.T) {
 		if r.URL.Host != "graph.facebook.com" || r.URL.Scheme != "https" {
 			t.Errorf("%s: request went to %s", name, r.URL)
 		}
-		for _, e := range validateRequest(v, r) {
+		for _, e := range metaspec.Validate(v, r) {
 			t.Errorf("%s: %s %s does not conform: %s", name, r.Method, r.URL.Path, e)
 		}
 	}
 
-	// The validator limitation worked around by inlineMessageSchemas.
-	for _, e := range validateRequest(newSpecValidator(t, spec), reqs["send text"]) {
+	// The validator limitation worked around by inlining.
+	for _, e := range metaspec.Validate(metaspec.ValidatorFromYAML(t, spec), reqs["send text"]) {
 		if strings.Contains(e, "schema compilation") {
 			t.Logf("NOTE: libopenapi-validator still cannot compile the un-inlined send schema: %.160s", e)
 		}
@@ -245,13 +195,13 @@ func TestSendConformsToOfficialSpec(t *testing.T) {
 	}
 	for name, body := range bad {
 		r := cloneWithBody(reqs["send text"], body)
-		if len(validateRequest(v, r)) == 0 {
+		if len(metaspec.Validate(v, r)) == 0 {
 			t.Errorf("negative control %q passed validation: the validator is not checking bodies", name)
 		}
 	}
 	noAuth := cloneWithBody(reqs["send text"], "")
 	noAuth.Header.Del("Authorization")
-	if len(validateRequest(v, noAuth)) == 0 {
+	if len(metaspec.Validate(v, noAuth)) == 0 {
 		t.Error("negative control: a request without Authorization passed validation")
 	}
 }
@@ -260,28 +210,25 @@ func TestSendConformsToOfficialSpec(t *testing.T) {
 // Meta's file, not in charla: Meta's own examples fail against the spec as
 // published and pass once patched.
 func TestOfficialSpecDefects(t *testing.T) {
-	spec := loadOfficialSpec(t)
+	spec := metaspec.Load(t, "the send client is NOT being checked against Meta's spec")
 	raw, patched := specValidator(t, spec, false), specValidator(t, spec, true)
-	var root map[string]any
-	if err := yaml.Unmarshal(spec, &root); err != nil {
-		t.Fatal(err)
-	}
-	examples := dig(root, "paths", "/{Version}/{Phone-Number-ID}/messages", "post", "requestBody", "content", "application/json", "examples").(map[string]any)
+	root := metaspec.Parse(t, spec)
+	examples := messagesBody(root)["examples"].(map[string]any)
 	base := captureCloudRequests(t)["send text"]
 	for _, name := range []string{"Send Text Message", "Send Location Message", "Send typing indicator and read receipt", "Send Message Template Media"} {
-		ex := dig(examples, name, "value")
+		ex := metaspec.Dig(examples, name, "value")
 		if ex == nil {
 			t.Errorf("example %q is no longer in the spec", name)
 			continue
 		}
-		b, err := json.Marshal(jsonValue(ex))
+		b, err := json.Marshal(metaspec.JSONValue(ex))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if errs := validateRequest(raw, cloneWithBody(base, string(b))); len(errs) == 0 {
+		if errs := metaspec.Validate(raw, cloneWithBody(base, string(b))); len(errs) == 0 {
 			t.Errorf("Meta's example %q now passes the unpatched spec: drop the matching patch", name)
 		}
-		for _, e := range validateRequest(patched, cloneWithBody(base, string(b))) {
+		for _, e := range metaspec.Validate(patched, cloneWithBody(base, string(b))) {
 			t.Errorf("Meta's example %q fails the patched spec: %s", name, e)
 		}
 	}
@@ -306,75 +253,18 @@ func cloneWithBody(r *http.Request, body string) *http.Request {
 // fixed.
 func specValidator(t *testing.T, spec []byte, patch bool) validator.Validator {
 	t.Helper()
-	var root map[string]any
-	if err := yaml.Unmarshal(spec, &root); err != nil {
-		t.Fatal(err)
-	}
+	root := metaspec.Parse(t, spec)
 	if patch {
 		patchSpecDefects(t, root)
 	}
-	inlineMessageSchemas(t, root)
-	b, err := yaml.Marshal(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return newSpecValidator(t, b)
+	body := messagesBody(root)
+	body["schema"] = metaspec.InlineSchemas(t, root, body["schema"])
+	return metaspec.Validator(t, root)
 }
 
-// inlineMessageSchemas replaces every components/schemas $ref reachable
-// from the send-message request body with a copy of its target.
-func inlineMessageSchemas(t *testing.T, root map[string]any) {
-	t.Helper()
-	schemas := dig(root, "components", "schemas").(map[string]any)
-	var inline func(v any, depth int) any
-	inline = func(v any, depth int) any {
-		if depth > 40 {
-			t.Fatalf("schema nesting too deep (cycle?)")
-		}
-		switch n := v.(type) {
-		case map[string]any:
-			out := map[string]any{}
-			if ref, ok := n["$ref"].(string); ok && strings.HasPrefix(ref, "#/components/schemas/") {
-				target := schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
-				if target == nil {
-					t.Fatalf("dangling $ref %s", ref)
-				}
-				for k, x := range inline(target, depth+1).(map[string]any) {
-					out[k] = x
-				}
-				for k, x := range n {
-					if k != "$ref" {
-						out[k] = inline(x, depth+1)
-					}
-				}
-				return out
-			}
-			for k, x := range n {
-				out[k] = inline(x, depth+1)
-			}
-			return out
-		case []any:
-			out := make([]any, len(n))
-			for i, x := range n {
-				out[i] = inline(x, depth+1)
-			}
-			return out
-		}
-		return v
-	}
-	body := dig(root, "paths", "/{Version}/{Phone-Number-ID}/messages", "post", "requestBody", "content", "application/json").(map[string]any)
-	body["schema"] = inline(body["schema"], 0)
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
+// messagesBody is the application/json request body of the send endpoint.
+func messagesBody(root map[string]any) map[string]any {
+	return metaspec.Dig(root, "paths", "/{Version}/{Phone-Number-ID}/messages", "post", "requestBody", "content", "application/json").(map[string]any)
 }
 
 // patchSpecDefects fixes, in the parsed spec, the defects of Meta's v23.0
@@ -382,8 +272,8 @@ func dig(v any, keys ...string) any {
 // patch is as narrow as possible and keeps every other constraint.
 func patchSpecDefects(t *testing.T, root map[string]any) {
 	t.Helper()
-	schemas := dig(root, "components", "schemas").(map[string]any)
-	base := dig(schemas, "BaseMessageProperties", "properties").(map[string]any)
+	schemas := metaspec.Dig(root, "components", "schemas").(map[string]any)
+	base := metaspec.Dig(schemas, "BaseMessageProperties", "properties").(map[string]any)
 	// 6. Meta's messages reference documents biz_opaque_callback_data on a
 	//    sent message (echoed on its status webhooks; providers.md §1.7), but
 	//    v23.0's description declares it only on call payloads. charla tags
@@ -395,8 +285,8 @@ func patchSpecDefects(t *testing.T, root map[string]any) {
 	//    are "additional" and every message (including Meta's examples) is
 	//    rejected. Fix: also declare the base properties in that member.
 	for _, s := range schemas {
-		all, _ := dig(s, "allOf").([]any)
-		if len(all) != 2 || dig(all[0], "$ref") != "#/components/schemas/BaseMessageProperties" {
+		all, _ := metaspec.Dig(s, "allOf").([]any)
+		if len(all) != 2 || metaspec.Dig(all[0], "$ref") != "#/components/schemas/BaseMessageProperties" {
 			continue
 		}
 		m, _ := all[1].(map[string]any)
@@ -413,20 +303,20 @@ func patchSpecDefects(t *testing.T, root map[string]any) {
 	// 2. TemplateComponent.index has pattern "^[2-6, 11-14]$", a character
 	//    class that rejects "0" and "1" although the description says 0-9
 	//    and Meta's examples use "0".
-	dig(schemas, "TemplateComponent", "properties", "index").(map[string]any)["pattern"] = "^[0-9]$"
+	metaspec.Dig(schemas, "TemplateComponent", "properties", "index").(map[string]any)["pattern"] = "^[0-9]$"
 	// 3. LocationMessage types latitude/longitude as string while its own
 	//    examples (and Meta's docs) send numbers.
 	for _, k := range []string{"latitude", "longitude"} {
-		p := dig(schemas, "LocationMessage", "allOf").([]any)[1]
-		dig(p, "properties", "location", "properties", k).(map[string]any)["type"] = []any{"number", "string"}
+		p := metaspec.Dig(schemas, "LocationMessage", "allOf").([]any)[1]
+		metaspec.Dig(p, "properties", "location", "properties", k).(map[string]any)["type"] = []any{"number", "string"}
 	}
 	// 4. LanguageObject requires "policy", but Meta's template examples
 	//    (e.g. "Send Message Template Media") omit it. charla always sends
 	//    "policy":"deterministic", so this only matters for the examples.
-	dig(schemas, "LanguageObject").(map[string]any)["required"] = []any{"code"}
+	metaspec.Dig(schemas, "LanguageObject").(map[string]any)["required"] = []any{"code"}
 	// 5. The send endpoint's body is only Message, but the same endpoint takes
 	//    mark-as-read (MarkMessageRequestPayload), which Meta's example
 	//    "Send typing indicator and read receipt" under this very path uses.
-	body := dig(root, "paths", "/{Version}/{Phone-Number-ID}/messages", "post", "requestBody", "content", "application/json").(map[string]any)
+	body := messagesBody(root)
 	body["schema"] = map[string]any{"anyOf": []any{body["schema"], map[string]any{"$ref": "#/components/schemas/MarkMessageRequestPayload"}}}
 }

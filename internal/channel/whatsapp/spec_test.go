@@ -2,16 +2,13 @@ package whatsapp
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
-	"go.yaml.in/yaml/v3"
+	"charla/internal/metaspec"
 )
 
 // TestOfficialWebhookExamples parses every example Meta publishes under the
@@ -19,18 +16,9 @@ import (
 // must yield something, and no item may be dropped.
 func TestOfficialWebhookExamples(t *testing.T) {
 	t.Parallel()
-	path := filepath.Join(repoRoot(t), "..", "shared", "reference", "meta-openapi", "business-messaging-api_v23.0.yaml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("SKIPPING: official WhatsApp OpenAPI description not found at %s — the webhook parser is NOT being checked against Meta's published examples", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
+	data := metaspec.Load(t, "the webhook parser is NOT being checked against Meta's published examples")
+	path := metaspec.Path(t)
+	doc := metaspec.Parse(t, data)
 	examples := webhookExamples(t, doc)
 	if len(examples) == 0 {
 		t.Fatalf("no examples found under /whatsapp/webhooks in %s: has the layout changed?", path)
@@ -43,7 +31,7 @@ func TestOfficialWebhookExamples(t *testing.T) {
 
 	var messages, statuses, errs, changes int
 	for _, name := range names {
-		body, err := json.Marshal(jsonValue(examples[name]))
+		body, err := json.Marshal(metaspec.JSONValue(examples[name]))
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -119,113 +107,33 @@ func checkOfficial(t *testing.T, name string, body []byte, b Batch) {
 func webhookExamples(t *testing.T, doc map[string]any) map[string]any {
 	t.Helper()
 	paths, _ := doc["paths"].(map[string]any)
-	item := asMap(t, doc, paths["/whatsapp/webhooks"])
+	item := metaspec.ResolveMap(t, doc, paths["/whatsapp/webhooks"])
 	if item == nil {
 		t.Fatal("the spec has no /whatsapp/webhooks path")
 	}
 	out := map[string]any{}
 	for _, method := range []string{"get", "put", "post", "delete", "options", "head", "patch", "trace"} {
-		op := asMap(t, doc, item[method])
+		op := metaspec.ResolveMap(t, doc, item[method])
 		if op == nil {
 			continue
 		}
-		rb := asMap(t, doc, op["requestBody"])
-		content := asMap(t, doc, rb["content"])
+		rb := metaspec.ResolveMap(t, doc, op["requestBody"])
+		content := metaspec.ResolveMap(t, doc, rb["content"])
 		for mediaType, media := range content {
-			mt := asMap(t, doc, media)
+			mt := metaspec.ResolveMap(t, doc, media)
 			if ex, ok := mt["example"]; ok {
-				out[fmt.Sprintf("%s %s example", method, mediaType)] = resolve(t, doc, ex)
+				out[fmt.Sprintf("%s %s example", method, mediaType)] = metaspec.Resolve(t, doc, ex)
 			}
-			for name, ex := range asMap(t, doc, mt["examples"]) {
-				exm := asMap(t, doc, ex)
+			for name, ex := range metaspec.ResolveMap(t, doc, mt["examples"]) {
+				exm := metaspec.ResolveMap(t, doc, ex)
 				v, ok := exm["value"]
 				if !ok {
 					t.Errorf("example %q has no inline value (externalValue is not supported)", name)
 					continue
 				}
-				out[name] = resolve(t, doc, v)
+				out[name] = metaspec.Resolve(t, doc, v)
 			}
 		}
 	}
 	return out
-}
-
-// resolve follows a {"$ref": "#/…"} chain inside doc.
-func resolve(t *testing.T, doc map[string]any, v any) any {
-	t.Helper()
-	for range 32 {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return v
-		}
-		ref, ok := m["$ref"].(string)
-		if !ok {
-			return v
-		}
-		if !strings.HasPrefix(ref, "#/") {
-			t.Fatalf("external $ref %q is not supported", ref)
-		}
-		var cur any = doc
-		for _, part := range strings.Split(ref[2:], "/") {
-			part = strings.NewReplacer("~1", "/", "~0", "~").Replace(part)
-			cm, ok := cur.(map[string]any)
-			if !ok {
-				t.Fatalf("$ref %q does not resolve", ref)
-			}
-			cur = cm[part]
-		}
-		v = cur
-	}
-	t.Fatal("$ref chain too long")
-	return nil
-}
-
-func asMap(t *testing.T, doc map[string]any, v any) map[string]any {
-	t.Helper()
-	m, _ := resolve(t, doc, v).(map[string]any)
-	return m
-}
-
-// jsonValue makes a YAML-decoded value marshalable as JSON (YAML allows
-// non-string mapping keys).
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonValue(e)
-		}
-		return out
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[fmt.Sprint(k)] = jsonValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e)
-		}
-		return out
-	}
-	return v
-}
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
 }
