@@ -3,22 +3,17 @@ package emulator
 import (
 	"context"
 	"encoding/json"
-	"errors"
-	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
 	"charla/internal/channel/whatsapp"
+	"charla/internal/metaspec"
 
-	"github.com/pb33f/libopenapi"
 	validator "github.com/pb33f/libopenapi-validator"
 	"go.yaml.in/yaml/v3"
 )
@@ -53,7 +48,7 @@ const webhookPath = "/whatsapp/webhooks"
 // context, since a tap is always on a message).
 func TestEmittedWebhooksConformToOfficialSpec(t *testing.T) {
 	spec := loadWebhookSpec(t)
-	v := webhookValidator(t, parseSpec(t, spec), webhookSpecPatches(), true)
+	v := webhookValidator(t, metaspec.Parse(t, spec), webhookSpecPatches(), true)
 	server := specServer(t, spec)
 
 	got := emitEveryWebhook(t)
@@ -148,15 +143,15 @@ func TestEmittedWebhooksConformToOfficialSpec(t *testing.T) {
 func TestOfficialWebhookSpecDefects(t *testing.T) {
 	spec := loadWebhookSpec(t)
 	server := specServer(t, spec)
-	root := parseSpec(t, spec)
-	examples, _ := dig(root, "paths", webhookPath, "post", "requestBody", "content", "application/json", "examples").(map[string]any)
+	root := metaspec.Parse(t, spec)
+	examples, _ := metaspec.Dig(root, "paths", webhookPath, "post", "requestBody", "content", "application/json", "examples").(map[string]any)
 	example := func(name string) []byte {
 		t.Helper()
-		ex := dig(examples, name, "value")
+		ex := metaspec.Dig(examples, name, "value")
 		if ex == nil {
 			t.Fatalf("Meta's example %q is no longer in the spec", name)
 		}
-		b, err := json.Marshal(jsonValue(ex))
+		b, err := json.Marshal(metaspec.JSONValue(ex))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -458,48 +453,22 @@ func mutate(t *testing.T, body []byte, fn func(map[string]any)) []byte {
 }
 
 func change(m map[string]any) map[string]any {
-	return dig(m["entry"].([]any)[0], "changes").([]any)[0].(map[string]any)
+	return metaspec.Dig(m["entry"].([]any)[0], "changes").([]any)[0].(map[string]any)
 }
 
 func message(m map[string]any) map[string]any {
-	return dig(change(m), "value", "messages").([]any)[0].(map[string]any)
+	return metaspec.Dig(change(m), "value", "messages").([]any)[0].(map[string]any)
 }
 
 func status(m map[string]any) map[string]any {
-	return dig(change(m), "value", "statuses").([]any)[0].(map[string]any)
+	return metaspec.Dig(change(m), "value", "statuses").([]any)[0].(map[string]any)
 }
 
 // loadWebhookSpec reads Meta's description from the shared reference
 // checkout next to the repository (CI always has it).
 func loadWebhookSpec(t *testing.T) []byte {
 	t.Helper()
-	path := filepath.Join(moduleRoot(t), "..", "shared", "reference", "meta-openapi", "business-messaging-api_v23.0.yaml")
-	data, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
-		t.Skipf("SKIPPING LOUDLY: official WhatsApp OpenAPI description not found at %s — the emulator's webhooks are NOT being checked against Meta's spec", path)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
-func moduleRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
+	return metaspec.Load(t, "the emulator's webhooks are NOT being checked against Meta's spec")
 }
 
 // specServer is the first server URL the description declares.
@@ -522,22 +491,7 @@ func validateWebhook(v validator.Validator, server, contentType string, body []b
 		return []string{err.Error()}
 	}
 	r.Header.Set("Content-Type", contentType)
-	ok, errs := v.ValidateHttpRequest(r)
-	var out []string
-	for _, e := range errs {
-		s := e.Message
-		if e.Reason != "" {
-			s += ": " + e.Reason
-		}
-		for _, se := range e.SchemaValidationErrors {
-			s += " | " + se.FieldPath + " @ " + se.KeywordLocation + ": " + se.Reason
-		}
-		out = append(out, s)
-	}
-	if !ok && len(out) == 0 {
-		out = append(out, "invalid (no detail)")
-	}
-	return out
+	return metaspec.Validate(v, r)
 }
 
 // specPatch fixes one defect of Meta's file. examples names Meta's
@@ -550,16 +504,6 @@ type specPatch struct {
 	derived  func(t *testing.T, example func(string) []byte) []byte
 }
 
-// parseSpec decodes the description once; webhookValidator works on copies.
-func parseSpec(t *testing.T, spec []byte) map[string]any {
-	t.Helper()
-	var root map[string]any
-	if err := yaml.Unmarshal(spec, &root); err != nil {
-		t.Fatalf("the spec is not YAML: %v", err)
-	}
-	return root
-}
-
 // webhookValidator builds a validator from a copy of the parsed spec with
 // patches applied, the template status extension if extend, and the
 // webhook body's $refs inlined (validator limitation). The document it
@@ -569,7 +513,7 @@ func parseSpec(t *testing.T, spec []byte) map[string]any {
 // file play no part and would cost seconds per validator.
 func webhookValidator(t *testing.T, spec map[string]any, patches []specPatch, extend bool) validator.Validator {
 	t.Helper()
-	root := jsonValue(spec).(map[string]any) // a deep copy
+	root := metaspec.JSONValue(spec).(map[string]any) // a deep copy
 	for _, p := range patches {
 		p.apply(t, root)
 	}
@@ -577,21 +521,9 @@ func webhookValidator(t *testing.T, spec map[string]any, patches []specPatch, ex
 		templateStatusExtension(t, root)
 	}
 	inlineWebhookSchema(t, root)
-	root["paths"] = map[string]any{webhookPath: dig(root, "paths", webhookPath)}
-	root["components"] = map[string]any{"securitySchemes": dig(root, "components", "securitySchemes")}
-	b, err := yaml.Marshal(root)
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := libopenapi.NewDocument(b)
-	if err != nil {
-		t.Fatalf("libopenapi cannot read the spec: %v", err)
-	}
-	v, errs := validator.NewValidator(doc)
-	if len(errs) > 0 {
-		t.Fatalf("validator cannot be built from the spec: %v", errs)
-	}
-	return v
+	root["paths"] = map[string]any{webhookPath: metaspec.Dig(root, "paths", webhookPath)}
+	root["components"] = map[string]any{"securitySchemes": metaspec.Dig(root, "components", "securitySchemes")}
+	return metaspec.Validator(t, root)
 }
 
 // webhookSpecPatches are the defects of Meta's v23.0 description that make
@@ -637,7 +569,7 @@ func webhookSpecPatches() []specPatch {
 			// from and id.
 			name: "reply context",
 			apply: func(t *testing.T, root map[string]any) {
-				ctx, _ := dig(root, "components", "schemas", "ContextObject").(map[string]any)
+				ctx, _ := metaspec.Dig(root, "components", "schemas", "ContextObject").(map[string]any)
 				if ctx == nil {
 					t.Fatal("the spec has no ContextObject schema")
 				}
@@ -660,7 +592,7 @@ func webhookSpecPatches() []specPatch {
 
 func webhookOperation(t *testing.T, root map[string]any) map[string]any {
 	t.Helper()
-	op, _ := dig(root, "paths", webhookPath, "post").(map[string]any)
+	op, _ := metaspec.Dig(root, "paths", webhookPath, "post").(map[string]any)
 	if op == nil {
 		t.Fatalf("the spec has no POST %s", webhookPath)
 	}
@@ -689,7 +621,7 @@ var inboundRenames = map[string]string{
 // send-side schemas are never reached and stay as they are.
 func renameInboundSchemas(t *testing.T, root map[string]any) {
 	t.Helper()
-	schemas, _ := dig(root, "components", "schemas").(map[string]any)
+	schemas, _ := metaspec.Dig(root, "components", "schemas").(map[string]any)
 	const prefix = "#/components/schemas/"
 	for from, to := range inboundRenames {
 		if schemas[from] == nil || schemas[to] == nil {
@@ -716,7 +648,7 @@ func renameInboundSchemas(t *testing.T, root map[string]any) {
 					walk(schemas[name])
 				}
 			}
-			if m, ok := dig(n, "discriminator", "mapping").(map[string]any); ok {
+			if m, ok := metaspec.Dig(n, "discriminator", "mapping").(map[string]any); ok {
 				for k, ref := range m {
 					if s, ok := ref.(string); ok {
 						m[k] = rename(s)
@@ -734,7 +666,7 @@ func renameInboundSchemas(t *testing.T, root map[string]any) {
 			}
 		}
 	}
-	walk(dig(webhookOperation(t, root), "requestBody", "content", "application/json", "schema"))
+	walk(metaspec.Dig(webhookOperation(t, root), "requestBody", "content", "application/json", "schema"))
 }
 
 // templateStatusExtension adds what the file lacks: template status
@@ -748,10 +680,10 @@ func renameInboundSchemas(t *testing.T, root map[string]any) {
 // checks it is still needed.
 func templateStatusExtension(t *testing.T, root map[string]any) {
 	t.Helper()
-	schemas, _ := dig(root, "components", "schemas").(map[string]any)
+	schemas, _ := metaspec.Dig(root, "components", "schemas").(map[string]any)
 	change, _ := schemas["Change"].(map[string]any)
-	field, _ := dig(change, "properties", "field").(map[string]any)
-	value, _ := dig(change, "properties", "value").(map[string]any)
+	field, _ := metaspec.Dig(change, "properties", "field").(map[string]any)
+	value, _ := metaspec.Dig(change, "properties", "value").(map[string]any)
 	enum, _ := field["enum"].([]any)
 	oneOf, _ := value["oneOf"].([]any)
 	if enum == nil || oneOf == nil {
@@ -778,90 +710,14 @@ func templateStatusExtension(t *testing.T, root map[string]any) {
 	value["oneOf"] = append(oneOf, map[string]any{"$ref": "#/components/schemas/CharlaTemplateStatusValue"})
 }
 
-// inlineWebhookSchema replaces every components/schemas $ref reachable
-// from the webhook request body with a copy of its target:
-// libopenapi-validator v0.16.2 cannot compile a body schema reaching others
-// through $ref ("failed to unmarshal JSON schema resource …: EOF").
-// Inlining changes no constraint.
+// inlineWebhookSchema inlines the webhook request body's $refs
+// (metaspec.InlineSchemas): libopenapi-validator v0.16.2 cannot compile a
+// body schema reaching others through $ref.
 func inlineWebhookSchema(t *testing.T, root map[string]any) {
 	t.Helper()
-	schemas, _ := dig(root, "components", "schemas").(map[string]any)
-	var inline func(v any, depth int) any
-	inline = func(v any, depth int) any {
-		if depth > 60 {
-			t.Fatal("schema nesting too deep (cycle?)")
-		}
-		switch n := v.(type) {
-		case map[string]any:
-			out := map[string]any{}
-			if ref, ok := n["$ref"].(string); ok && strings.HasPrefix(ref, "#/components/schemas/") {
-				target := schemas[strings.TrimPrefix(ref, "#/components/schemas/")]
-				if target == nil {
-					t.Fatalf("dangling $ref %s", ref)
-				}
-				for k, x := range inline(target, depth+1).(map[string]any) {
-					out[k] = x
-				}
-				for k, x := range n {
-					if k != "$ref" {
-						out[k] = inline(x, depth+1)
-					}
-				}
-				return out
-			}
-			for k, x := range n {
-				out[k] = inline(x, depth+1)
-			}
-			return out
-		case []any:
-			out := make([]any, len(n))
-			for i, x := range n {
-				out[i] = inline(x, depth+1)
-			}
-			return out
-		}
-		return v
-	}
-	media, _ := dig(webhookOperation(t, root), "requestBody", "content", "application/json").(map[string]any)
+	media, _ := metaspec.Dig(webhookOperation(t, root), "requestBody", "content", "application/json").(map[string]any)
 	if media == nil {
 		t.Fatal("the webhook operation has no application/json body")
 	}
-	media["schema"] = inline(media["schema"], 0)
-}
-
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
-// jsonValue makes a YAML-decoded value marshalable as JSON (YAML allows
-// non-string mapping keys).
-func jsonValue(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[k] = jsonValue(e)
-		}
-		return out
-	case map[any]any:
-		out := make(map[string]any, len(x))
-		for k, e := range x {
-			out[fmt.Sprint(k)] = jsonValue(e)
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, e := range x {
-			out[i] = jsonValue(e)
-		}
-		return out
-	}
-	return v
+	media["schema"] = metaspec.InlineSchemas(t, root, media["schema"])
 }

@@ -13,6 +13,7 @@ import (
 	"charla/internal/content"
 	"charla/internal/emulator"
 	"charla/internal/inbox"
+	"charla/internal/metaspec"
 	"charla/internal/store"
 	"charla/internal/store/storetest"
 	"charla/internal/web/templates"
@@ -223,9 +224,9 @@ func TestQuoteAndReact(t *testing.T) {
 		for _, m := range f.emu.sentTo("5511933330000") {
 			switch m["type"] {
 			case "text":
-				quoted = dig(m, "text", "body") == "On its way!" && dig(m, "context", "message_id") == first.ProviderMessageID
+				quoted = metaspec.Dig(m, "text", "body") == "On its way!" && metaspec.Dig(m, "context", "message_id") == first.ProviderMessageID
 			case "reaction":
-				reacted = dig(m, "reaction", "emoji") == "🙏" && dig(m, "reaction", "message_id") == first.ProviderMessageID
+				reacted = metaspec.Dig(m, "reaction", "emoji") == "🙏" && metaspec.Dig(m, "reaction", "message_id") == first.ProviderMessageID
 			}
 		}
 		if !quoted || !reacted || f.emu.SentTo("5511933330000") != 2 {

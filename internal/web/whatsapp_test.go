@@ -17,6 +17,7 @@ import (
 	"charla/internal/channel/wa"
 	"charla/internal/channel/whatsapp"
 	"charla/internal/contacts"
+	"charla/internal/core/coretest"
 	"charla/internal/emulator"
 	"charla/internal/inbox"
 	"charla/internal/store"
@@ -123,18 +124,6 @@ func (p *provider) sentTo(waID string) []map[string]any {
 	return out
 }
 
-// dig reads a nested field of a decoded JSON object (nil when absent).
-func dig(v any, keys ...string) any {
-	for _, k := range keys {
-		m, ok := v.(map[string]any)
-		if !ok {
-			return nil
-		}
-		v = m[k]
-	}
-	return v
-}
-
 // whatsapp connects a Cloud API number in u's workspace to the emulator,
 // whose webhooks go to this server.
 func (e *env) whatsapp(u auth.User, p *provider) channel.Channel {
@@ -167,17 +156,10 @@ func (e *env) inbound(ch channel.Channel, in inbox.Inbound) inbox.Received {
 	return got
 }
 
-// eventually polls cond until it holds: background jobs settle on their own
-// schedule, so tests wait for the state, not for a time.
+// eventually polls cond until it holds (coretest.Eventually).
 func (e *env) eventually(what string, cond func() bool) {
 	e.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			e.t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	coretest.Eventually(e.t, what, cond)
 }
 
 // message reads one message back.

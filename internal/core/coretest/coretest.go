@@ -1,5 +1,6 @@
 // Package coretest gives tests charla's services wired as in production, on a
-// test database, with an in-memory bus and attachments in a temporary directory.
+// test database, with an in-memory bus and attachments in a temporary
+// directory, and a way to wait for what they do in the background.
 package coretest
 
 import (
@@ -60,4 +61,18 @@ func New(t testing.TB, d *store.DB, cfg config.Config, types ...channel.Type) *c
 		_ = s.Jobs.Stop(ctx)
 	})
 	return s
+}
+
+// Eventually polls cond until it holds, failing t after 20 seconds:
+// background jobs and webhooks settle on their own schedule, so tests wait
+// for the state, not for a time.
+func Eventually(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
