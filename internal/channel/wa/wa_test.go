@@ -232,7 +232,21 @@ func TestSendStatusesAndWindow(t *testing.T) {
 			t.Fatalf("late delivered moved read to %s", s)
 		}
 
-		// A status that beats the send's commit waits, then applies.
+	})
+}
+
+// TestStatusBeforeSendCommitWaits: a status webhook can beat the commit of
+// the send it reports on; it is kept and applied once the id is recorded.
+// The emulator runs in manual mode so no real status races the test.
+func TestStatusBeforeSendCommitWaits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		e := newEnv(t, d, func(c *emulator.Config) { c.AutoStatuses = false })
+		ctx := context.Background()
+		from := "5215512345678"
+		if _, err := e.emu.CustomerSends(ctx, from, "Luis", emulator.Text("hola")); err != nil {
+			t.Fatal(err)
+		}
+		conv := e.conversations()[0]
 		early := e.envelope(nil, []map[string]any{{"id": "wamid.future", "status": "failed", "timestamp": unixAt(time.Now()),
 			"recipient_id": from, "errors": []any{map[string]any{"code": 131026, "title": "Message undeliverable",
 				"error_data": map[string]any{"details": "Receiver is incapable of receiving this message"}}}}})
