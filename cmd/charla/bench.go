@@ -15,9 +15,9 @@ import (
 func benchCmd() *cobra.Command {
 	c := &cobra.Command{
 		Use:   "bench",
-		Short: "Measure charla on this machine (load, inbox reads, start-up); see docs/benchmarks.md",
+		Short: "Measure charla on this machine (load, WhatsApp in and out, inbox reads, start-up); see docs/benchmarks.md",
 	}
-	c.AddCommand(benchWebchatCmd(), benchInboxCmd(), benchStartupCmd())
+	c.AddCommand(benchWebchatCmd(), benchWhatsAppInCmd(), benchWhatsAppOutCmd(), benchInboxCmd(), benchStartupCmd())
 	return c
 }
 
@@ -51,6 +51,57 @@ func benchWebchatCmd() *cobra.Command {
 	f.BoolVar(&o.Warm, "warm", false, "send each visitor's first message before timing (measure the steady state only)")
 	f.BoolVar(&o.MemoryBus, "whatif-memory-bus", false, "what-if, PostgreSQL: in-process event bus instead of LISTEN/NOTIFY")
 	f.BoolVar(&o.Mmap, "whatif-mmap", false, "what-if, SQLite: memory-mapped reads (PRAGMA mmap_size)")
+	return c
+}
+
+func benchWhatsAppInCmd() *cobra.Command {
+	var o bench.WhatsAppInOptions
+	var pg string
+	c := &cobra.Command{
+		Use:   "whatsapp-in",
+		Short: "Load WhatsApp Cloud API webhooks (signed, one message each) over HTTP and check none is lost",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.DB = bench.DBFlag(o.DB, pg)
+			return benchRun(cmd, func(ctx context.Context) error { return bench.WhatsAppIn(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL (a fresh schema is created in it and dropped after)")
+	f.StringVar(&pg, "postgres", "", "a postgres:// URL: the same as --db URL")
+	f.DurationVar(&o.Duration, "duration", 15*time.Second, "how long to send")
+	f.IntVar(&o.Rate, "rate", 0, "webhooks per second (0: saturate, as fast as --conns allows)")
+	f.IntVar(&o.Senders, "senders", 1000, "distinct customers (wa_ids) the messages come from")
+	f.IntVar(&o.Conns, "conns", 64, "concurrent senders (HTTP connections)")
+	f.BoolVar(&o.Warm, "warm", false, "send each sender's first message before timing (measure the steady state only)")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
+	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
+	f.BoolVar(&o.TempStoreMemory, "whatif-temp-store", false, "what-if, SQLite: PRAGMA temp_store=MEMORY on the writer (savepoint journal in memory)")
+	return c
+}
+
+func benchWhatsAppOutCmd() *cobra.Command {
+	var o bench.WhatsAppOutOptions
+	var pg string
+	c := &cobra.Command{
+		Use:   "whatsapp-out",
+		Short: "Queue outgoing WhatsApp messages and measure the send pipeline's rate against the emulator",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.DB = bench.DBFlag(o.DB, pg)
+			return benchRun(cmd, func(ctx context.Context) error { return bench.WhatsAppOut(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL (a fresh schema is created in it and dropped after)")
+	f.StringVar(&pg, "postgres", "", "a postgres:// URL: the same as --db URL")
+	f.IntVar(&o.Messages, "messages", 10_000, "outgoing messages to queue")
+	f.Float64Var(&o.Rate, "rate", 80, "the channel's rate_limit (messages/s), 1 to 1000")
+	f.IntVar(&o.Recipients, "recipients", 500, "customers (one conversation each) the messages are spread over")
+	f.IntVar(&o.Agents, "agents", 8, "concurrent agents composing the messages")
+	f.StringVar(&o.Statuses, "statuses", "sent,delivered,read", "statuses the emulator reports back by webhook for each message (\"\" for none)")
+	f.BoolVar(&o.ProviderLimit, "provider-limit", true, "the emulator enforces the same rate as Meta does (130429 beyond it)")
+	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the send phase to this file")
+	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
+	f.BoolVar(&o.TempStoreMemory, "whatif-temp-store", false, "what-if, SQLite: PRAGMA temp_store=MEMORY on the writer (savepoint journal in memory)")
 	return c
 }
 

@@ -1,5 +1,6 @@
-// Package bench measures charla end to end on this machine: web chat message
-// ingestion over real HTTP, inbox reads on a large seeded database, and
+// Package bench measures charla end to end on this machine: web chat and
+// WhatsApp message ingestion over real HTTP, the WhatsApp send pipeline
+// against the emulator, inbox reads on a large seeded database, and
 // `charla serve` start-up. `charla bench …` runs it; docs/benchmarks.md has
 // the results and how to read them.
 package bench

@@ -47,6 +47,42 @@ func TestSmoke(t *testing.T) {
 				t.Fatalf("%v\n%s", err, out.String())
 			}
 		})
+		t.Run(name+"/whatsapp-in", func(t *testing.T) {
+			var out bytes.Buffer
+			err := WhatsAppIn(ctx, &out, WhatsAppInOptions{DB: db, Senders: 20, Duration: 500 * time.Millisecond, Conns: 4})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			for _, want := range []string{"webhook POST (200)", "lost (200 but not stored)", "lost 0)"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
+		t.Run(name+"/whatsapp-in-rate", func(t *testing.T) {
+			var out bytes.Buffer
+			err := WhatsAppIn(ctx, &out, WhatsAppInOptions{DB: db, Senders: 10, Duration: 300 * time.Millisecond, Conns: 4,
+				Rate: 200, Warm: true, TempStoreMemory: true})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+		})
+		t.Run(name+"/whatsapp-out", func(t *testing.T) {
+			var out bytes.Buffer
+			// 1.5 s of sends at 80/s: enough for a 1-second window.
+			err := WhatsAppOut(ctx, &out, WhatsAppOutOptions{DB: db, Messages: 120, Rate: 80, Recipients: 6, Agents: 3,
+				Statuses: "sent,delivered", ProviderLimit: true})
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out.String())
+			}
+			// Duplicates and losses fail the run itself; a 429 from the emulator
+			// (which enforces the same rate) means charla sent too fast.
+			for _, want := range []string{"first → last send", "slowest 1-second window", "0×429, 0 duplicates, 0 lost"} {
+				if !strings.Contains(out.String(), want) {
+					t.Errorf("output lacks %q:\n%s", want, out.String())
+				}
+			}
+		})
 		t.Run(name+"/inbox", func(t *testing.T) {
 			var out bytes.Buffer
 			if err := Inbox(ctx, &out, InboxOptions{DB: db, Conversations: 300, Messages: 3000, Iterations: 3}); err != nil {
