@@ -75,7 +75,6 @@ func benchWhatsAppInCmd() *cobra.Command {
 	f.BoolVar(&o.Warm, "warm", false, "send each sender's first message before timing (measure the steady state only)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the load phase to this file")
 	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
-	f.BoolVar(&o.TempStoreMemory, "whatif-temp-store", false, "what-if, SQLite: PRAGMA temp_store=MEMORY on the writer (savepoint journal in memory)")
 	return c
 }
 
@@ -101,7 +100,6 @@ func benchWhatsAppOutCmd() *cobra.Command {
 	f.BoolVar(&o.ProviderLimit, "provider-limit", true, "the emulator enforces the same rate as Meta does (130429 beyond it)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the send phase to this file")
 	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
-	f.BoolVar(&o.TempStoreMemory, "whatif-temp-store", false, "what-if, SQLite: PRAGMA temp_store=MEMORY on the writer (savepoint journal in memory)")
 	return c
 }
 

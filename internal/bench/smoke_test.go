@@ -62,7 +62,7 @@ func TestSmoke(t *testing.T) {
 		t.Run(name+"/whatsapp-in-rate", func(t *testing.T) {
 			var out bytes.Buffer
 			err := WhatsAppIn(ctx, &out, WhatsAppInOptions{DB: db, Senders: 10, Duration: 300 * time.Millisecond, Conns: 4,
-				Rate: 200, Warm: true, TempStoreMemory: true})
+				Rate: 200, Warm: true})
 			if err != nil {
 				t.Fatalf("%v\n%s", err, out.String())
 			}

@@ -32,10 +32,6 @@ type WhatsAppInOptions struct {
 	Warm       bool
 	CPUProfile string
 	Keep       bool
-
-	// TempStoreMemory is a what-if (SQLite): PRAGMA temp_store = MEMORY on
-	// the writer, so the group commit's savepoint journal is kept in memory.
-	TempStoreMemory bool
 }
 
 // Targets from the WhatsApp issue (SQLite, reference 2-core machine).
@@ -70,13 +66,6 @@ func WhatsAppIn(ctx context.Context, w io.Writer, o WhatsAppInOptions) error {
 	if err != nil {
 		return err
 	}
-	whatIf := ""
-	if o.TempStoreMemory && !onPostgres(o.DB) {
-		if _, err := s.DB.W.ExecContext(ctx, "PRAGMA temp_store = MEMORY"); err != nil {
-			return err
-		}
-		whatIf = "; WHAT-IF SQLite temp_store=MEMORY on the writer"
-	}
 	base, stopServer, err := serveCharla(s, true)
 	if err != nil {
 		return err
@@ -97,7 +86,7 @@ func WhatsAppIn(ctx context.Context, w io.Writer, o WhatsAppInOptions) error {
 	if o.Rate > 0 {
 		load = fmt.Sprintf("open loop: %d webhooks/s scheduled over %d connections (latency counted from the scheduled time)", o.Rate, o.Conns)
 	}
-	fmt.Fprintf(w, "mode: HTTP POST /webhooks/whatsapp/{channel}, X-Hub-Signature-256 signed, one text message per delivery, unique wamids%s\n", whatIf)
+	fmt.Fprintf(w, "mode: HTTP POST /webhooks/whatsapp/{channel}, X-Hub-Signature-256 signed, one text message per delivery, unique wamids\n")
 	fmt.Fprintf(w, "load: %s, %s, %d senders\n", load, o.Duration, o.Senders)
 	if o.Warm {
 		fmt.Fprintf(w, "warm-up: each sender's first message (new contact + conversation) sent before timing, in %s; not in the latencies\n", warmTime.Round(time.Millisecond))

@@ -76,7 +76,10 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	// temp_store(MEMORY): group commit gives each caller a savepoint, and
+	// SQLite journals savepoints to a temp file by default — a fifth of a
+	// webhook's CPU went to that file (docs/benchmarks.md).
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, err
 	}

@@ -46,10 +46,23 @@ type Type struct {
 }
 
 // Cloud is the "whatsapp_cloud" type.
-func Cloud(cfg Config) *Type { return &Type{cfg: cfg, provider: whatsapp.CloudAPI} }
+func Cloud(cfg Config) *Type { return &Type{cfg: withClient(cfg), provider: whatsapp.CloudAPI} }
 
 // Dialog is the "360dialog" type.
-func Dialog(cfg Config) *Type { return &Type{cfg: cfg, provider: whatsapp.Dialog360} }
+func Dialog(cfg Config) *Type { return &Type{cfg: withClient(cfg), provider: whatsapp.Dialog360} }
+
+// withClient gives the type one HTTP client that keeps connections to the
+// provider open: the default keeps two per host, so at hundreds of sends a
+// second nearly every send would pay a new TCP and TLS handshake.
+func withClient(cfg Config) Config {
+	if cfg.HTTPClient == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = 512
+		tr.MaxIdleConnsPerHost = 256
+		cfg.HTTPClient = &http.Client{Timeout: 60 * time.Second, Transport: tr}
+	}
+	return cfg
+}
 
 func (t *Type) Name() string {
 	if t.provider == whatsapp.Dialog360 {
