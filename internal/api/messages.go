@@ -60,6 +60,8 @@ func (a *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
+	// Computed before the send, which would count this contact itself.
+	warning, _ := a.s.Inbox.LimitWarning(r.Context(), conv)
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	var msg inbox.Message
 	switch mt {
@@ -73,6 +75,9 @@ func (a *server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		a.error(w, r, err)
 		return
+	}
+	if warning != "" && msg.Kind == content.KindTemplate {
+		w.Header().Set("Charla-Warning", warning)
 	}
 	httpx.JSON(w, http.StatusCreated, a.messageOut(msg))
 }

@@ -3,6 +3,7 @@ package inbox
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"strings"
 	"time"
@@ -336,4 +337,29 @@ func (s *Service) InitiatedUsage(ctx context.Context, channelID string) (int, er
 	n, err := s.db.Q.CountBusinessInitiated(ctx, db.CountBusinessInitiatedParams{ChannelID: channelID,
 		InitiatedAt: store.Now().Add(-24 * time.Hour)})
 	return int(n), err
+}
+
+// LimitWarning says when a window-exempt send (a template) to conv would
+// start a conversation beyond the number's messaging limit for the rolling
+// 24 h; "" when it would not, or when the limit is unknown or unlimited.
+// WhatsApp refuses such sends, so agents and API clients are told first.
+func (s *Service) LimitWarning(ctx context.Context, conv Conversation) (string, error) {
+	if !windowClosed(conv) {
+		return "", nil // the contact wrote recently: not business-initiated
+	}
+	h, err := s.channels.Health(ctx, conv.WorkspaceID, conv.ChannelID)
+	if err != nil || h.Number == nil || h.Number.Limit <= 0 {
+		return "", err
+	}
+	since := store.Now().Add(-24 * time.Hour)
+	counted, err := s.db.Q.InitiatedRecently(ctx, db.InitiatedRecentlyParams{ChannelID: conv.ChannelID, ContactID: conv.Contact.ID, InitiatedAt: since})
+	if err != nil || counted > 0 {
+		return "", err // already counted today: no new conversation
+	}
+	used, err := s.InitiatedUsage(ctx, conv.ChannelID)
+	if err != nil || used < h.Number.Limit {
+		return "", err
+	}
+	return fmt.Sprintf("this number has started conversations with %d of its %d contacts allowed in the last 24 hours; WhatsApp will likely refuse a template to a new contact until older ones age out",
+		used, h.Number.Limit), nil
 }

@@ -69,7 +69,7 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("HX-Trigger", "thread-refresh")
-	h.render(w, r, http.StatusOK, templates.ComposerBox(h.composer(conv, kind)))
+	h.render(w, r, http.StatusOK, templates.ComposerBox(h.composer(r.Context(), conv, kind)))
 }
 
 // readComposer parses the form within the upload limit and opens its files.

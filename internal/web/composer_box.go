@@ -19,7 +19,7 @@ func (h *handler) composerBox(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	c := h.composer(conv, "reply")
+	c := h.composer(r.Context(), conv, "reply")
 	if r.URL.Query().Get("window") == c.Window.State() && c.Window.Length > 0 {
 		w.Header().Set("HX-Retarget", "#window-line")
 		w.Header().Set("HX-Reswap", "outerHTML")

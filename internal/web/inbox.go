@@ -140,7 +140,7 @@ func (h *handler) pane(ctx context.Context, u auth.User, id string) (templates.P
 		Header: hd,
 		Thread: templates.Thread{ConvID: id, Messages: msgs, Older: page.Next, Since: since,
 			Contact: templates.ContactName(hd.Conv.Contact), Actions: actions(hd.Conv)},
-		Composer: h.composer(hd.Conv, "reply"),
+		Composer: h.composer(ctx, hd.Conv, "reply"),
 		Contact:  contact,
 	}, nil
 }
@@ -173,7 +173,7 @@ func (h *handler) conversationHeader(w http.ResponseWriter, r *http.Request) {
 
 // composer is the composer for c with tab kind selected, falling back to
 // what the reply window allows: a template, else a note, once it has closed.
-func (h *handler) composer(c inbox.Conversation, kind string) templates.Composer {
+func (h *handler) composer(ctx context.Context, c inbox.Conversation, kind string) templates.Composer {
 	max := h.s.MaxUpload()
 	if c.Capabilities.MaxAttachmentBytes > 0 && c.Capabilities.MaxAttachmentBytes < max {
 		max = c.Capabilities.MaxAttachmentBytes
@@ -194,6 +194,10 @@ func (h *handler) composer(c inbox.Conversation, kind string) templates.Composer
 		if v.Templates {
 			v.Kind = "template"
 		}
+	}
+	if v.Templates && v.Window.Closed {
+		// A failure only hides the warning; the send itself still works.
+		v.LimitWarning, _ = h.s.Inbox.LimitWarning(ctx, c)
 	}
 	return v
 }

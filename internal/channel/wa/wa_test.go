@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"charla/internal/channel"
 	"charla/internal/channel/wa"
 	"charla/internal/channel/whatsapp"
 	"charla/internal/contacts"
@@ -302,6 +303,25 @@ func TestWindowClosedRefusesFreeFormButNotTemplates(t *testing.T) {
 		used, err := e.s.Inbox.InitiatedUsage(ctx, e.ch.ID)
 		if err != nil || used != 1 {
 			t.Fatalf("business-initiated count %d %v", used, err)
+		}
+		// With a limit of one contact a day, a template to a second contact
+		// whose window is closed would pass it; the first is already counted.
+		if err := e.s.Channels.RecordNumber(ctx, e.ch.ID, channel.NumberInfo{MessagingLimit: "TIER_1", Limit: 1}); err != nil {
+			t.Fatal(err)
+		}
+		body = e.envelope([]map[string]any{{"from": "5491198765432", "id": "wamid.OLD2", "timestamp": unixAt(old),
+			"type": "text", "text": map[string]any{"body": "hola"}}}, nil)
+		if code, b := e.post(e.webhookURL(), body, ""); code != 200 {
+			t.Fatalf("%d %s", code, b)
+		}
+		for _, c := range e.conversations() {
+			w, err := e.s.Inbox.LimitWarning(ctx, c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if first := c.ID == conv.ID; first != (w == "") {
+				t.Fatalf("conversation %s (first: %v): warning %q", c.Contact.Phone, first, w)
+			}
 		}
 	})
 }

@@ -168,6 +168,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getWorkspaceStmt, err = db.PrepareContext(ctx, getWorkspace); err != nil {
 		return nil, fmt.Errorf("error preparing query GetWorkspace: %w", err)
 	}
+	if q.initiatedRecentlyStmt, err = db.PrepareContext(ctx, initiatedRecently); err != nil {
+		return nil, fmt.Errorf("error preparing query InitiatedRecently: %w", err)
+	}
 	if q.latestConversationStmt, err = db.PrepareContext(ctx, latestConversation); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestConversation: %w", err)
 	}
@@ -551,6 +554,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getWorkspaceStmt: %w", cerr)
 		}
 	}
+	if q.initiatedRecentlyStmt != nil {
+		if cerr := q.initiatedRecentlyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing initiatedRecentlyStmt: %w", cerr)
+		}
+	}
 	if q.latestConversationStmt != nil {
 		if cerr := q.latestConversationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing latestConversationStmt: %w", cerr)
@@ -868,6 +876,7 @@ type Queries struct {
 	getUserByEmailStmt            *sql.Stmt
 	getUserByIDStmt               *sql.Stmt
 	getWorkspaceStmt              *sql.Stmt
+	initiatedRecentlyStmt         *sql.Stmt
 	latestConversationStmt        *sql.Stmt
 	listAPITokensStmt             *sql.Stmt
 	listAttachmentsForMessageStmt *sql.Stmt
@@ -968,6 +977,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getUserByEmailStmt:            q.getUserByEmailStmt,
 		getUserByIDStmt:               q.getUserByIDStmt,
 		getWorkspaceStmt:              q.getWorkspaceStmt,
+		initiatedRecentlyStmt:         q.initiatedRecentlyStmt,
 		latestConversationStmt:        q.latestConversationStmt,
 		listAPITokensStmt:             q.listAPITokensStmt,
 		listAttachmentsForMessageStmt: q.listAttachmentsForMessageStmt,

@@ -192,6 +192,24 @@ func (q *Queries) GetMessageByID(ctx context.Context, id string) (Message, error
 	return i, err
 }
 
+const initiatedRecently = `-- name: InitiatedRecently :one
+SELECT COUNT(*) FROM business_initiated WHERE channel_id = $1 AND contact_id = $2 AND initiated_at > $3
+`
+
+type InitiatedRecentlyParams struct {
+	ChannelID   string
+	ContactID   string
+	InitiatedAt time.Time
+}
+
+// Whether the business already started a conversation with the contact in the window.
+func (q *Queries) InitiatedRecently(ctx context.Context, arg InitiatedRecentlyParams) (int64, error) {
+	row := q.queryRow(ctx, q.initiatedRecentlyStmt, initiatedRecently, arg.ChannelID, arg.ContactID, arg.InitiatedAt)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
 const purgePendingStatuses = `-- name: PurgePendingStatuses :execrows
 DELETE FROM pending_statuses WHERE created_at < $1
 `

@@ -72,3 +72,7 @@ SELECT a.*, m.channel_id, m.conversation_id FROM attachments a JOIN messages m O
 
 -- name: SetConversationReferral :exec
 UPDATE conversations SET referral = $2 WHERE id = $1 AND referral = '';
+
+-- name: InitiatedRecently :one
+-- Whether the business already started a conversation with the contact in the window.
+SELECT COUNT(*) FROM business_initiated WHERE channel_id = $1 AND contact_id = $2 AND initiated_at > $3;

@@ -141,6 +141,9 @@ type Composer struct {
 	// Templates tells whether the channel sends approved templates.
 	Templates bool
 	Window    Window
+	// LimitWarning is set when a template would pass the number's 24 h
+	// messaging limit.
+	LimitWarning string
 }
 
 // Window is a conversation's reply window; a zero Length means the channel
