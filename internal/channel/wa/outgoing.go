@@ -57,6 +57,10 @@ func (t *Type) Send(ctx context.Context, ch channel.Channel, secrets map[string]
 			return "", deliveryError(err)
 		}
 	}
+	if r := o.Content; o.Kind == content.KindReaction && r != nil && r.Reaction != nil && r.Reaction.TargetProviderID == "" {
+		// The message reacted to has no WhatsApp id yet (still queued): try later.
+		return "", &channel.DeliveryError{Reason: "the message reacted to has not reached WhatsApp yet", Retryable: true}
+	}
 	m, err := toWire(o, mediaID)
 	if err != nil {
 		return "", &channel.DeliveryError{Reason: err.Error()}
@@ -173,7 +177,8 @@ func toWire(o channel.Outgoing, mediaID string) (whatsapp.Outgoing, error) {
 	case o.Kind == content.KindReaction && c.Reaction != nil:
 		target := c.Reaction.TargetProviderID
 		if target == "" && c.Reaction.TargetID != "" {
-			target = "pending" // resolved when the job loads the message
+			// Validation before storing: the job fills in the target's WhatsApp id.
+			target = "wamid.pending"
 		}
 		return whatsapp.ReactionMessage{MessageID: target, Emoji: c.Reaction.Emoji}, nil
 	case o.Kind == content.KindInteractive && c.Interactive != nil:
