@@ -12,181 +12,16 @@ import (
 	"charla/internal/problem"
 )
 
-// contentJSON is the spec's MessageContent: the structured part of a message
-// of its kind, and flags. Optional fields are left out when empty.
-type contentJSON struct {
-	Location         *locationJSON    `json:"location,omitempty"`
-	Contacts         []cardJSON       `json:"contacts,omitempty"`
-	Interactive      *interactiveJSON `json:"interactive,omitempty"`
-	Choice           *choiceJSON      `json:"choice,omitempty"`
-	Reaction         *reactionJSON    `json:"reaction,omitempty"`
-	Order            *orderJSON       `json:"order,omitempty"`
-	System           *systemJSON      `json:"system,omitempty"`
-	Template         *templateJSON    `json:"template,omitempty"`
-	PreviewURL       bool             `json:"preview_url,omitempty"`
-	QuotedProviderID string           `json:"quoted_provider_id,omitempty"`
-	Forwarded        bool             `json:"forwarded,omitempty"`
-	Raw              json.RawMessage  `json:"raw,omitempty"`
-}
-
-type locationJSON struct {
-	Latitude  float64 `json:"latitude"`
-	Longitude float64 `json:"longitude"`
-	Name      string  `json:"name,omitempty"`
-	Address   string  `json:"address,omitempty"`
-	URL       string  `json:"url,omitempty"`
-}
-
-// cardJSON is a shared contact; requests use it too.
-type cardJSON struct {
-	Name         string         `json:"name"`
-	FirstName    string         `json:"first_name,omitempty"`
-	LastName     string         `json:"last_name,omitempty"`
-	Organization string         `json:"organization,omitempty"`
-	Phones       []cardItemJSON `json:"phones,omitempty"`
-	Emails       []cardItemJSON `json:"emails,omitempty"`
-	URLs         []cardItemJSON `json:"urls,omitempty"`
-	Birthday     string         `json:"birthday,omitempty"`
-}
-
-type cardItemJSON struct {
-	Value string `json:"value"`
-	Type  string `json:"type,omitempty"`
-	WaID  string `json:"wa_id,omitempty"`
-}
-
-// interactiveJSON offers reply buttons or a list; requests use it too.
-type interactiveJSON struct {
-	Header   string        `json:"header,omitempty"`
-	Footer   string        `json:"footer,omitempty"`
-	Buttons  []optionJSON  `json:"buttons,omitempty"`
-	Button   string        `json:"button,omitempty"`
-	Sections []sectionJSON `json:"sections,omitempty"`
-}
-
-type optionJSON struct {
-	ID          string `json:"id"`
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
-}
-
-type sectionJSON struct {
-	Title string       `json:"title,omitempty"`
-	Rows  []optionJSON `json:"rows"`
-}
-
-type choiceJSON struct {
-	ID          string `json:"id,omitempty"`
-	Title       string `json:"title"`
-	Description string `json:"description,omitempty"`
-	Payload     string `json:"payload,omitempty"`
-}
-
-type reactionJSON struct {
-	Emoji            string `json:"emoji"`
-	TargetID         string `json:"target_id,omitempty"`
-	TargetProviderID string `json:"target_provider_id,omitempty"`
-}
-
-type orderJSON struct {
-	CatalogID string          `json:"catalog_id,omitempty"`
-	Text      string          `json:"text,omitempty"`
-	Items     []orderItemJSON `json:"items"`
-}
-
-type orderItemJSON struct {
-	ProductID string  `json:"product_id"`
-	Quantity  int     `json:"quantity"`
-	Price     float64 `json:"price"`
-	Currency  string  `json:"currency"`
-}
-
-type systemJSON struct {
-	Type string `json:"type,omitempty"`
-	Body string `json:"body"`
-}
-
-// templateJSON is a template message; requests use it too.
-type templateJSON struct {
-	Name       string          `json:"name"`
-	Language   string          `json:"language"`
-	Components json.RawMessage `json:"components,omitempty"`
-	Rendered   string          `json:"rendered,omitempty"`
-}
-
-func contentOut(c *content.Content) *contentJSON {
-	if c == nil {
-		return nil
-	}
-	out := &contentJSON{PreviewURL: c.PreviewURL, QuotedProviderID: c.QuotedProviderID, Forwarded: c.Forwarded}
-	if len(c.Raw) > 0 && json.Valid(c.Raw) {
-		out.Raw = c.Raw
-	}
-	if l := c.Location; l != nil {
-		out.Location = &locationJSON{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address, URL: l.URL}
-	}
-	for _, k := range c.Contacts {
-		out.Contacts = append(out.Contacts, cardJSON{Name: k.Name, FirstName: k.FirstName, LastName: k.LastName,
-			Organization: k.Organization, Phones: cardItemsOut(k.Phones), Emails: cardItemsOut(k.Emails),
-			URLs: cardItemsOut(k.URLs), Birthday: k.Birthday})
-	}
-	if i := c.Interactive; i != nil {
-		out.Interactive = &interactiveJSON{Header: i.Header, Footer: i.Footer, Buttons: optionsOut(i.Buttons), Button: i.Button}
-		for _, s := range i.Sections {
-			out.Interactive.Sections = append(out.Interactive.Sections, sectionJSON{Title: s.Title, Rows: nonNil(optionsOut(s.Rows))})
-		}
-	}
-	if ch := c.Choice; ch != nil {
-		out.Choice = &choiceJSON{ID: ch.ID, Title: ch.Title, Description: ch.Description, Payload: ch.Payload}
-	}
-	if r := c.Reaction; r != nil {
-		out.Reaction = &reactionJSON{Emoji: r.Emoji, TargetID: r.TargetID, TargetProviderID: r.TargetProviderID}
-	}
-	if o := c.Order; o != nil {
-		out.Order = &orderJSON{CatalogID: o.CatalogID, Text: o.Text, Items: []orderItemJSON{}}
-		for _, it := range o.Items {
-			out.Order.Items = append(out.Order.Items, orderItemJSON{ProductID: it.ProductID, Quantity: it.Quantity,
-				Price: it.Price, Currency: it.Currency})
-		}
-	}
-	if s := c.System; s != nil {
-		out.System = &systemJSON{Type: s.Type, Body: s.Body}
-	}
-	if t := c.Template; t != nil {
-		out.Template = &templateJSON{Name: t.Name, Language: t.Language, Rendered: t.Rendered}
-		if len(t.Components) > 0 && json.Valid(t.Components) {
-			out.Template.Components = t.Components
-		}
-	}
-	return out
-}
-
-func cardItemsOut(items []content.CardItem) []cardItemJSON {
-	var out []cardItemJSON
-	for _, it := range items {
-		out = append(out, cardItemJSON{Value: it.Value, Type: it.Type, WaID: it.WaID})
-	}
-	return out
-}
-
-func optionsOut(opts []content.Option) []optionJSON {
-	var out []optionJSON
-	for _, o := range opts {
-		out = append(out, optionJSON{ID: o.ID, Title: o.Title, Description: o.Description})
-	}
-	return out
-}
-
 // Requests.
 
 // contentInput is the spec's MessageContentInput: the parts a client may send.
 type contentInput struct {
-	Location    *locationInput   `json:"location"`
-	Contacts    []cardJSON       `json:"contacts"`
-	Interactive *interactiveJSON `json:"interactive"`
-	Reaction    *reactionInput   `json:"reaction"`
-	Template    *templateJSON    `json:"template"`
-	PreviewURL  *bool            `json:"preview_url"`
+	Location    *locationInput       `json:"location"`
+	Contacts    []content.Card       `json:"contacts"`
+	Interactive *content.Interactive `json:"interactive"`
+	Reaction    *reactionInput       `json:"reaction"`
+	Template    *content.Template    `json:"template"`
+	PreviewURL  *bool                `json:"preview_url"`
 }
 
 // locationInput has pointers because 0 is a coordinate, not "absent".
@@ -296,7 +131,7 @@ func checkContent(f problem.Fields, kind string, c *contentInput) {
 			if blank(k.Name) {
 				f.Add(p+".name", "is required")
 			}
-			for list, items := range map[string][]cardItemJSON{"phones": k.Phones, "emails": k.Emails, "urls": k.URLs} {
+			for list, items := range map[string][]content.CardItem{"phones": k.Phones, "emails": k.Emails, "urls": k.URLs} {
 				for j, it := range items {
 					if blank(it.Value) {
 						f.Add(fmt.Sprintf("%s.%s[%d].value", p, list, j), "is required")
@@ -329,7 +164,7 @@ func checkContent(f problem.Fields, kind string, c *contentInput) {
 	}
 }
 
-func checkInteractive(f problem.Fields, i *interactiveJSON) {
+func checkInteractive(f problem.Fields, i *content.Interactive) {
 	const p = "content.interactive"
 	switch {
 	case len(i.Buttons) > 0 && len(i.Sections) > 0:
@@ -353,7 +188,7 @@ func checkInteractive(f problem.Fields, i *interactiveJSON) {
 	}
 }
 
-func checkOptions(f problem.Fields, prefix string, opts []optionJSON) {
+func checkOptions(f problem.Fields, prefix string, opts []content.Option) {
 	for i, o := range opts {
 		if blank(o.ID) {
 			f.Add(fmt.Sprintf("%s[%d].id", prefix, i), "is required")
@@ -394,46 +229,22 @@ func (c *contentInput) toContent() *content.Content {
 		out.Location = &content.Location{Latitude: *l.Latitude, Longitude: *l.Longitude, Name: l.Name, Address: l.Address, URL: l.URL}
 		empty = false
 	}
-	for _, k := range c.Contacts {
-		out.Contacts = append(out.Contacts, content.Card{Name: k.Name, FirstName: k.FirstName, LastName: k.LastName,
-			Organization: k.Organization, Phones: cardItemsIn(k.Phones), Emails: cardItemsIn(k.Emails),
-			URLs: cardItemsIn(k.URLs), Birthday: k.Birthday})
-		empty = false
+	if len(c.Contacts) > 0 {
+		out.Contacts, empty = c.Contacts, false
 	}
-	if i := c.Interactive; i != nil {
-		out.Interactive = &content.Interactive{Header: i.Header, Footer: i.Footer, Buttons: optionsIn(i.Buttons), Button: i.Button}
-		for _, s := range i.Sections {
-			out.Interactive.Sections = append(out.Interactive.Sections, content.Section{Title: s.Title, Rows: optionsIn(s.Rows)})
-		}
-		empty = false
+	if c.Interactive != nil {
+		out.Interactive, empty = c.Interactive, false
 	}
 	if r := c.Reaction; r != nil {
 		out.Reaction = &content.Reaction{Emoji: *r.Emoji, TargetID: r.TargetID}
 		empty = false
 	}
 	if t := c.Template; t != nil {
-		out.Template = &content.Template{Name: strings.TrimSpace(t.Name), Language: strings.TrimSpace(t.Language),
-			Components: t.Components, Rendered: t.Rendered}
-		empty = false
+		t.Name, t.Language = strings.TrimSpace(t.Name), strings.TrimSpace(t.Language)
+		out.Template, empty = t, false
 	}
 	if empty {
 		return nil
-	}
-	return out
-}
-
-func cardItemsIn(items []cardItemJSON) []content.CardItem {
-	var out []content.CardItem
-	for _, it := range items {
-		out = append(out, content.CardItem{Value: it.Value, Type: it.Type, WaID: it.WaID})
-	}
-	return out
-}
-
-func optionsIn(opts []optionJSON) []content.Option {
-	var out []content.Option
-	for _, o := range opts {
-		out = append(out, content.Option{ID: o.ID, Title: o.Title, Description: o.Description})
 	}
 	return out
 }

@@ -128,7 +128,7 @@ type messageJSON struct {
 	Sender            senderJSON       `json:"sender"`
 	Kind              string           `json:"kind"`
 	Body              string           `json:"body"`
-	Content           *contentJSON     `json:"content"`
+	Content           *content.Content `json:"content"`
 	ReplyTo           *quoteJSON       `json:"reply_to"`
 	Status            string           `json:"status"`
 	Error             *messageErrJSON  `json:"error"`
@@ -172,7 +172,7 @@ type attachmentJSON struct {
 func (a *server) messageOut(m inbox.Message) messageJSON {
 	out := messageJSON{ID: m.ID, ConversationID: m.ConversationID, Direction: m.Direction,
 		Sender: senderJSON{Type: m.Sender.Type, ID: optString(m.Sender.ID), Name: m.Sender.Name},
-		Kind:   m.Kind, Body: m.Body, Content: contentOut(m.Content), Status: m.Status,
+		Kind:   m.Kind, Body: m.Body, Content: m.Content, Status: m.Status,
 		Attachments:       make([]attachmentJSON, len(m.Attachments)),
 		ProviderMessageID: optString(m.ProviderMessageID), PricingCategory: optString(m.PricingCategory),
 		CreatedAt: timestamp(m.CreatedAt)}

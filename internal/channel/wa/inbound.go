@@ -61,7 +61,7 @@ func inbound(ch channel.Channel, m whatsapp.Message) inbox.Inbound {
 		c.Reaction = &content.Reaction{Emoji: m.Reaction.Emoji, TargetProviderID: m.Reaction.MessageID}
 	case m.Order != nil:
 		in.Kind, in.Body = content.KindOrder, m.Order.Text
-		c.Order = &content.Order{CatalogID: m.Order.CatalogID, Text: m.Order.Text}
+		c.Order = &content.Order{CatalogID: m.Order.CatalogID, Text: m.Order.Text, Items: []content.OrderItem{}}
 		for _, it := range m.Order.Items {
 			c.Order.Items = append(c.Order.Items, content.OrderItem{ProductID: it.ProductRetailerID, Quantity: it.Quantity,
 				Price: it.ItemPrice, Currency: it.Currency})
