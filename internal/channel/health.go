@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"sync"
 	"time"
 
 	"charla/internal/problem"
@@ -119,17 +118,13 @@ func (s *Service) RecordError(ctx context.Context, id, msg string) error {
 	})
 }
 
-// webhookMarks throttles TouchWebhook to one write per channel per second:
-// the view needs "when", not a write per message at thousands a second.
-var webhookMarks sync.Map
-
 // TouchWebhook records that a webhook for channel id arrived.
 func (s *Service) TouchWebhook(ctx context.Context, id string) error {
 	now := time.Now()
-	if last, ok := webhookMarks.Load(id); ok && now.Sub(last.(time.Time)) < time.Second {
+	if last, ok := s.webhookMarks.Load(id); ok && now.Sub(last.(time.Time)) < time.Second {
 		return nil
 	}
-	webhookMarks.Store(id, now)
+	s.webhookMarks.Store(id, now)
 	return s.db.Tx(ctx, func(tx *store.Tx) error {
 		return tx.Q.TouchChannelWebhook(ctx, db.TouchChannelWebhookParams{ChannelID: id, LastWebhookAt: nullTime(store.Now())})
 	})

@@ -38,6 +38,9 @@ type Service struct {
 	// recent caches Lookup: webhooks and widget requests name their channel on
 	// every call, and on SQLite each write makes readers re-read pages from disk.
 	recent sync.Map // id -> cached
+	// webhookMarks throttles TouchWebhook to one write per channel per second:
+	// the view needs "when", not a write per message at thousands a second.
+	webhookMarks sync.Map // id -> time.Time
 }
 
 type cached struct {

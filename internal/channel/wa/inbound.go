@@ -168,7 +168,7 @@ func statusReport(s whatsapp.Status) inbox.StatusReport {
 		title, _, _ := whatsapp.ErrorInfo(e.Code)
 		r.Error = &inbox.SendError{Code: itoa(e.Code), Title: firstOf(e.Title, title), Details: firstOf(e.Details, e.Message), Reason: e.Plain()}
 		if windowCodes[e.Code] {
-			r.Error.Reason = "the 24-hour window is closed: the contact has not written in the last 24 hours; send an approved template"
+			r.Error.Reason = windowClosed
 		}
 	} else if s.Status == inbox.Failed {
 		r.Error = &inbox.SendError{Reason: "WhatsApp reported the message as failed without a reason"}

@@ -107,6 +107,9 @@ func (t *Type) MarkRead(ctx context.Context, ch channel.Channel, secrets map[str
 	return nil
 }
 
+// windowClosed explains the provider's window errors as charla's own check does.
+const windowClosed = "the 24-hour window is closed: the contact has not written in the last 24 hours; send an approved template"
+
 // windowCodes are the provider's "outside the customer-service window" errors.
 var windowCodes = map[int]bool{131047: true, 470: true}
 
@@ -129,7 +132,7 @@ func deliveryError(err error) error {
 		}
 	}
 	if windowCodes[e.Code] {
-		d.Reason = "the 24-hour window is closed: the contact has not written in the last 24 hours; send an approved template"
+		d.Reason = windowClosed
 	}
 	return d
 }
