@@ -237,6 +237,26 @@ func seqOf(b string) (int64, bool) {
 }
 
 // fire sends messages for o.Duration and collects every request's outcome.
+// rows adds what every HTTP load run reports to r: requests, status codes,
+// errors, elapsed time and throughput.
+func (run runResult) rows(r *table, sent, throughput string, paced bool) {
+	var codes []string
+	for c, n := range run.codes {
+		codes = append(codes, fmt.Sprintf("%d×%d", n, c))
+	}
+	sort.Strings(codes)
+	secs := run.elapsed.Seconds()
+	r.row("result", "value")
+	r.row(sent, len(run.samples))
+	if paced {
+		r.row("scheduled but not sent (behind schedule)", run.unsent)
+	}
+	r.row("responses by status", strings.Join(codes, " "))
+	r.row("transport errors", run.errs)
+	r.row("elapsed (s)", fmt.Sprintf("%.2f", secs))
+	r.row(throughput, fmt.Sprintf("%.0f", float64(run.ok)/secs))
+}
+
 func fire(ctx context.Context, p poster, o WebchatOptions) runResult {
 	var next atomic.Int64
 	var mu sync.Mutex
@@ -368,21 +388,8 @@ func report(w io.Writer, o WebchatOptions, run runResult, e2e Summary, matched i
 
 	secs := run.elapsed.Seconds()
 	lost := int64(run.ok) - incoming
-	var codes []string
-	for c, n := range run.codes {
-		codes = append(codes, fmt.Sprintf("%d×%d", n, c))
-	}
-	sort.Strings(codes)
 	var r table
-	r.row("result", "value")
-	r.row("requests sent", len(run.samples))
-	if o.Rate > 0 {
-		r.row("scheduled but not sent (behind schedule)", run.unsent)
-	}
-	r.row("responses by status", strings.Join(codes, " "))
-	r.row("transport errors", run.errs)
-	r.row("elapsed (s)", fmt.Sprintf("%.2f", secs))
-	r.row("throughput, 2xx (req/s)", fmt.Sprintf("%.0f", float64(run.ok)/secs))
+	run.rows(&r, "requests sent", "throughput, 2xx (req/s)", o.Rate > 0)
 	r.row("stored messages (SELECT COUNT(*))", total)
 	if warmed > 0 {
 		r.row("of which warm-up", warmed)

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -131,21 +130,8 @@ func reportWhatsAppIn(w io.Writer, o WhatsAppInOptions, run runResult, incoming 
 
 	secs := run.elapsed.Seconds()
 	lost := int64(run.ok) - incoming
-	var codes []string
-	for c, n := range run.codes {
-		codes = append(codes, fmt.Sprintf("%d×%d", n, c))
-	}
-	sort.Strings(codes)
 	var r table
-	r.row("result", "value")
-	r.row("webhooks sent", len(run.samples))
-	if o.Rate > 0 {
-		r.row("scheduled but not sent (behind schedule)", run.unsent)
-	}
-	r.row("responses by status", strings.Join(codes, " "))
-	r.row("transport errors", run.errs)
-	r.row("elapsed (s)", fmt.Sprintf("%.2f", secs))
-	r.row("throughput, 200 OK (req/s)", fmt.Sprintf("%.0f", float64(run.ok)/secs))
+	run.rows(&r, "webhooks sent", "throughput, 200 OK (req/s)", o.Rate > 0)
 	if warmed > 0 {
 		r.row("warm-up messages (not counted below)", warmed)
 	}
