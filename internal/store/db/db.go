@@ -36,6 +36,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.channelIdentitiesStmt, err = db.PrepareContext(ctx, channelIdentities); err != nil {
 		return nil, fmt.Errorf("error preparing query ChannelIdentities: %w", err)
 	}
+	if q.channelTemplatesStmt, err = db.PrepareContext(ctx, channelTemplates); err != nil {
+		return nil, fmt.Errorf("error preparing query ChannelTemplates: %w", err)
+	}
 	if q.claimMessageStmt, err = db.PrepareContext(ctx, claimMessage); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimMessage: %w", err)
 	}
@@ -60,6 +63,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createContactStmt, err = db.PrepareContext(ctx, createContact); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateContact: %w", err)
 	}
+	if q.createContactOptOutStmt, err = db.PrepareContext(ctx, createContactOptOut); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateContactOptOut: %w", err)
+	}
 	if q.createConversationStmt, err = db.PrepareContext(ctx, createConversation); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateConversation: %w", err)
 	}
@@ -68,6 +74,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.createMessageStmt, err = db.PrepareContext(ctx, createMessage); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateMessage: %w", err)
+	}
+	if q.createSegmentStmt, err = db.PrepareContext(ctx, createSegment); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateSegment: %w", err)
 	}
 	if q.createSessionStmt, err = db.PrepareContext(ctx, createSession); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateSession: %w", err)
@@ -90,8 +99,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteContactStmt, err = db.PrepareContext(ctx, deleteContact); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteContact: %w", err)
 	}
+	if q.deleteContactOptOutStmt, err = db.PrepareContext(ctx, deleteContactOptOut); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteContactOptOut: %w", err)
+	}
 	if q.deleteExpiredSessionsStmt, err = db.PrepareContext(ctx, deleteExpiredSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteExpiredSessions: %w", err)
+	}
+	if q.deleteSegmentStmt, err = db.PrepareContext(ctx, deleteSegment); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteSegment: %w", err)
 	}
 	if q.deleteSessionStmt, err = db.PrepareContext(ctx, deleteSession); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteSession: %w", err)
@@ -114,6 +129,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getAttachmentByIDStmt, err = db.PrepareContext(ctx, getAttachmentByID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttachmentByID: %w", err)
 	}
+	if q.getBusinessProfileStmt, err = db.PrepareContext(ctx, getBusinessProfile); err != nil {
+		return nil, fmt.Errorf("error preparing query GetBusinessProfile: %w", err)
+	}
 	if q.getChannelStmt, err = db.PrepareContext(ctx, getChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query GetChannel: %w", err)
 	}
@@ -131,6 +149,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getContactByPhoneStmt, err = db.PrepareContext(ctx, getContactByPhone); err != nil {
 		return nil, fmt.Errorf("error preparing query GetContactByPhone: %w", err)
+	}
+	if q.getContactOptOutStmt, err = db.PrepareContext(ctx, getContactOptOut); err != nil {
+		return nil, fmt.Errorf("error preparing query GetContactOptOut: %w", err)
 	}
 	if q.getConversationStmt, err = db.PrepareContext(ctx, getConversation); err != nil {
 		return nil, fmt.Errorf("error preparing query GetConversation: %w", err)
@@ -150,11 +171,20 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getMessageByProviderIDStmt, err = db.PrepareContext(ctx, getMessageByProviderID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetMessageByProviderID: %w", err)
 	}
+	if q.getSegmentStmt, err = db.PrepareContext(ctx, getSegment); err != nil {
+		return nil, fmt.Errorf("error preparing query GetSegment: %w", err)
+	}
 	if q.getSessionStmt, err = db.PrepareContext(ctx, getSession); err != nil {
 		return nil, fmt.Errorf("error preparing query GetSession: %w", err)
 	}
 	if q.getTeamStmt, err = db.PrepareContext(ctx, getTeam); err != nil {
 		return nil, fmt.Errorf("error preparing query GetTeam: %w", err)
+	}
+	if q.getTemplateStmt, err = db.PrepareContext(ctx, getTemplate); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTemplate: %w", err)
+	}
+	if q.getTemplateSyncStmt, err = db.PrepareContext(ctx, getTemplateSync); err != nil {
+		return nil, fmt.Errorf("error preparing query GetTemplateSync: %w", err)
 	}
 	if q.getUserStmt, err = db.PrepareContext(ctx, getUser); err != nil {
 		return nil, fmt.Errorf("error preparing query GetUser: %w", err)
@@ -170,6 +200,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.initiatedRecentlyStmt, err = db.PrepareContext(ctx, initiatedRecently); err != nil {
 		return nil, fmt.Errorf("error preparing query InitiatedRecently: %w", err)
+	}
+	if q.insertSubmittedTemplateStmt, err = db.PrepareContext(ctx, insertSubmittedTemplate); err != nil {
+		return nil, fmt.Errorf("error preparing query InsertSubmittedTemplate: %w", err)
 	}
 	if q.latestConversationStmt, err = db.PrepareContext(ctx, latestConversation); err != nil {
 		return nil, fmt.Errorf("error preparing query LatestConversation: %w", err)
@@ -195,11 +228,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.listMessagesBeforeStmt, err = db.PrepareContext(ctx, listMessagesBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query ListMessagesBefore: %w", err)
 	}
+	if q.listSegmentsStmt, err = db.PrepareContext(ctx, listSegments); err != nil {
+		return nil, fmt.Errorf("error preparing query ListSegments: %w", err)
+	}
 	if q.listTeamMembersStmt, err = db.PrepareContext(ctx, listTeamMembers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTeamMembers: %w", err)
 	}
 	if q.listTeamsStmt, err = db.PrepareContext(ctx, listTeams); err != nil {
 		return nil, fmt.Errorf("error preparing query ListTeams: %w", err)
+	}
+	if q.listTemplatesStmt, err = db.PrepareContext(ctx, listTemplates); err != nil {
+		return nil, fmt.Errorf("error preparing query ListTemplates: %w", err)
 	}
 	if q.listUsersStmt, err = db.PrepareContext(ctx, listUsers); err != nil {
 		return nil, fmt.Errorf("error preparing query ListUsers: %w", err)
@@ -210,8 +249,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.markOutgoingReadStmt, err = db.PrepareContext(ctx, markOutgoingRead); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkOutgoingRead: %w", err)
 	}
+	if q.markTemplateGoneStmt, err = db.PrepareContext(ctx, markTemplateGone); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkTemplateGone: %w", err)
+	}
+	if q.markTemplatesNamedDeletedStmt, err = db.PrepareContext(ctx, markTemplatesNamedDeleted); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkTemplatesNamedDeleted: %w", err)
+	}
 	if q.purgePendingStatusesStmt, err = db.PrepareContext(ctx, purgePendingStatuses); err != nil {
 		return nil, fmt.Errorf("error preparing query PurgePendingStatuses: %w", err)
+	}
+	if q.putBusinessProfileStmt, err = db.PrepareContext(ctx, putBusinessProfile); err != nil {
+		return nil, fmt.Errorf("error preparing query PutBusinessProfile: %w", err)
 	}
 	if q.queuedMessagesStmt, err = db.PrepareContext(ctx, queuedMessages); err != nil {
 		return nil, fmt.Errorf("error preparing query QueuedMessages: %w", err)
@@ -267,8 +315,35 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setMessageStatusStmt, err = db.PrepareContext(ctx, setMessageStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetMessageStatus: %w", err)
 	}
+	if q.setTemplateCategoryStmt, err = db.PrepareContext(ctx, setTemplateCategory); err != nil {
+		return nil, fmt.Errorf("error preparing query SetTemplateCategory: %w", err)
+	}
+	if q.setTemplateQualityStmt, err = db.PrepareContext(ctx, setTemplateQuality); err != nil {
+		return nil, fmt.Errorf("error preparing query SetTemplateQuality: %w", err)
+	}
+	if q.setTemplateStatusStmt, err = db.PrepareContext(ctx, setTemplateStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetTemplateStatus: %w", err)
+	}
 	if q.takePendingStatusesStmt, err = db.PrepareContext(ctx, takePendingStatuses); err != nil {
 		return nil, fmt.Errorf("error preparing query TakePendingStatuses: %w", err)
+	}
+	if q.templateByKeyStmt, err = db.PrepareContext(ctx, templateByKey); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplateByKey: %w", err)
+	}
+	if q.templateByProviderIDStmt, err = db.PrepareContext(ctx, templateByProviderID); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplateByProviderID: %w", err)
+	}
+	if q.templateChannelsStmt, err = db.PrepareContext(ctx, templateChannels); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplateChannels: %w", err)
+	}
+	if q.templateSyncFailedStmt, err = db.PrepareContext(ctx, templateSyncFailed); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplateSyncFailed: %w", err)
+	}
+	if q.templateSyncSucceededStmt, err = db.PrepareContext(ctx, templateSyncSucceeded); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplateSyncSucceeded: %w", err)
+	}
+	if q.templatesNamedStmt, err = db.PrepareContext(ctx, templatesNamed); err != nil {
+		return nil, fmt.Errorf("error preparing query TemplatesNamed: %w", err)
 	}
 	if q.touchAPITokenStmt, err = db.PrepareContext(ctx, touchAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchAPIToken: %w", err)
@@ -288,11 +363,17 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.updateContactStmt, err = db.PrepareContext(ctx, updateContact); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateContact: %w", err)
 	}
+	if q.updateSegmentStmt, err = db.PrepareContext(ctx, updateSegment); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateSegment: %w", err)
+	}
 	if q.updateUserStmt, err = db.PrepareContext(ctx, updateUser); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUser: %w", err)
 	}
 	if q.updateUserPasswordStmt, err = db.PrepareContext(ctx, updateUserPassword); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateUserPassword: %w", err)
+	}
+	if q.upsertTemplateStmt, err = db.PrepareContext(ctx, upsertTemplate); err != nil {
+		return nil, fmt.Errorf("error preparing query UpsertTemplate: %w", err)
 	}
 	if q.visitorAttachmentStmt, err = db.PrepareContext(ctx, visitorAttachment); err != nil {
 		return nil, fmt.Errorf("error preparing query VisitorAttachment: %w", err)
@@ -332,6 +413,11 @@ func (q *Queries) Close() error {
 	if q.channelIdentitiesStmt != nil {
 		if cerr := q.channelIdentitiesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing channelIdentitiesStmt: %w", cerr)
+		}
+	}
+	if q.channelTemplatesStmt != nil {
+		if cerr := q.channelTemplatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing channelTemplatesStmt: %w", cerr)
 		}
 	}
 	if q.claimMessageStmt != nil {
@@ -374,6 +460,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createContactStmt: %w", cerr)
 		}
 	}
+	if q.createContactOptOutStmt != nil {
+		if cerr := q.createContactOptOutStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createContactOptOutStmt: %w", cerr)
+		}
+	}
 	if q.createConversationStmt != nil {
 		if cerr := q.createConversationStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createConversationStmt: %w", cerr)
@@ -387,6 +478,11 @@ func (q *Queries) Close() error {
 	if q.createMessageStmt != nil {
 		if cerr := q.createMessageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createMessageStmt: %w", cerr)
+		}
+	}
+	if q.createSegmentStmt != nil {
+		if cerr := q.createSegmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createSegmentStmt: %w", cerr)
 		}
 	}
 	if q.createSessionStmt != nil {
@@ -424,9 +520,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteContactStmt: %w", cerr)
 		}
 	}
+	if q.deleteContactOptOutStmt != nil {
+		if cerr := q.deleteContactOptOutStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteContactOptOutStmt: %w", cerr)
+		}
+	}
 	if q.deleteExpiredSessionsStmt != nil {
 		if cerr := q.deleteExpiredSessionsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteExpiredSessionsStmt: %w", cerr)
+		}
+	}
+	if q.deleteSegmentStmt != nil {
+		if cerr := q.deleteSegmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteSegmentStmt: %w", cerr)
 		}
 	}
 	if q.deleteSessionStmt != nil {
@@ -464,6 +570,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getAttachmentByIDStmt: %w", cerr)
 		}
 	}
+	if q.getBusinessProfileStmt != nil {
+		if cerr := q.getBusinessProfileStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getBusinessProfileStmt: %w", cerr)
+		}
+	}
 	if q.getChannelStmt != nil {
 		if cerr := q.getChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getChannelStmt: %w", cerr)
@@ -492,6 +603,11 @@ func (q *Queries) Close() error {
 	if q.getContactByPhoneStmt != nil {
 		if cerr := q.getContactByPhoneStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getContactByPhoneStmt: %w", cerr)
+		}
+	}
+	if q.getContactOptOutStmt != nil {
+		if cerr := q.getContactOptOutStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getContactOptOutStmt: %w", cerr)
 		}
 	}
 	if q.getConversationStmt != nil {
@@ -524,6 +640,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getMessageByProviderIDStmt: %w", cerr)
 		}
 	}
+	if q.getSegmentStmt != nil {
+		if cerr := q.getSegmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getSegmentStmt: %w", cerr)
+		}
+	}
 	if q.getSessionStmt != nil {
 		if cerr := q.getSessionStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getSessionStmt: %w", cerr)
@@ -532,6 +653,16 @@ func (q *Queries) Close() error {
 	if q.getTeamStmt != nil {
 		if cerr := q.getTeamStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getTeamStmt: %w", cerr)
+		}
+	}
+	if q.getTemplateStmt != nil {
+		if cerr := q.getTemplateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTemplateStmt: %w", cerr)
+		}
+	}
+	if q.getTemplateSyncStmt != nil {
+		if cerr := q.getTemplateSyncStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getTemplateSyncStmt: %w", cerr)
 		}
 	}
 	if q.getUserStmt != nil {
@@ -557,6 +688,11 @@ func (q *Queries) Close() error {
 	if q.initiatedRecentlyStmt != nil {
 		if cerr := q.initiatedRecentlyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing initiatedRecentlyStmt: %w", cerr)
+		}
+	}
+	if q.insertSubmittedTemplateStmt != nil {
+		if cerr := q.insertSubmittedTemplateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing insertSubmittedTemplateStmt: %w", cerr)
 		}
 	}
 	if q.latestConversationStmt != nil {
@@ -599,6 +735,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing listMessagesBeforeStmt: %w", cerr)
 		}
 	}
+	if q.listSegmentsStmt != nil {
+		if cerr := q.listSegmentsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listSegmentsStmt: %w", cerr)
+		}
+	}
 	if q.listTeamMembersStmt != nil {
 		if cerr := q.listTeamMembersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTeamMembersStmt: %w", cerr)
@@ -607,6 +748,11 @@ func (q *Queries) Close() error {
 	if q.listTeamsStmt != nil {
 		if cerr := q.listTeamsStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listTeamsStmt: %w", cerr)
+		}
+	}
+	if q.listTemplatesStmt != nil {
+		if cerr := q.listTemplatesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listTemplatesStmt: %w", cerr)
 		}
 	}
 	if q.listUsersStmt != nil {
@@ -624,9 +770,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing markOutgoingReadStmt: %w", cerr)
 		}
 	}
+	if q.markTemplateGoneStmt != nil {
+		if cerr := q.markTemplateGoneStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markTemplateGoneStmt: %w", cerr)
+		}
+	}
+	if q.markTemplatesNamedDeletedStmt != nil {
+		if cerr := q.markTemplatesNamedDeletedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markTemplatesNamedDeletedStmt: %w", cerr)
+		}
+	}
 	if q.purgePendingStatusesStmt != nil {
 		if cerr := q.purgePendingStatusesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing purgePendingStatusesStmt: %w", cerr)
+		}
+	}
+	if q.putBusinessProfileStmt != nil {
+		if cerr := q.putBusinessProfileStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing putBusinessProfileStmt: %w", cerr)
 		}
 	}
 	if q.queuedMessagesStmt != nil {
@@ -719,9 +880,54 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setMessageStatusStmt: %w", cerr)
 		}
 	}
+	if q.setTemplateCategoryStmt != nil {
+		if cerr := q.setTemplateCategoryStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setTemplateCategoryStmt: %w", cerr)
+		}
+	}
+	if q.setTemplateQualityStmt != nil {
+		if cerr := q.setTemplateQualityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setTemplateQualityStmt: %w", cerr)
+		}
+	}
+	if q.setTemplateStatusStmt != nil {
+		if cerr := q.setTemplateStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setTemplateStatusStmt: %w", cerr)
+		}
+	}
 	if q.takePendingStatusesStmt != nil {
 		if cerr := q.takePendingStatusesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing takePendingStatusesStmt: %w", cerr)
+		}
+	}
+	if q.templateByKeyStmt != nil {
+		if cerr := q.templateByKeyStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templateByKeyStmt: %w", cerr)
+		}
+	}
+	if q.templateByProviderIDStmt != nil {
+		if cerr := q.templateByProviderIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templateByProviderIDStmt: %w", cerr)
+		}
+	}
+	if q.templateChannelsStmt != nil {
+		if cerr := q.templateChannelsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templateChannelsStmt: %w", cerr)
+		}
+	}
+	if q.templateSyncFailedStmt != nil {
+		if cerr := q.templateSyncFailedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templateSyncFailedStmt: %w", cerr)
+		}
+	}
+	if q.templateSyncSucceededStmt != nil {
+		if cerr := q.templateSyncSucceededStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templateSyncSucceededStmt: %w", cerr)
+		}
+	}
+	if q.templatesNamedStmt != nil {
+		if cerr := q.templatesNamedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing templatesNamedStmt: %w", cerr)
 		}
 	}
 	if q.touchAPITokenStmt != nil {
@@ -754,6 +960,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing updateContactStmt: %w", cerr)
 		}
 	}
+	if q.updateSegmentStmt != nil {
+		if cerr := q.updateSegmentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateSegmentStmt: %w", cerr)
+		}
+	}
 	if q.updateUserStmt != nil {
 		if cerr := q.updateUserStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateUserStmt: %w", cerr)
@@ -762,6 +973,11 @@ func (q *Queries) Close() error {
 	if q.updateUserPasswordStmt != nil {
 		if cerr := q.updateUserPasswordStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing updateUserPasswordStmt: %w", cerr)
+		}
+	}
+	if q.upsertTemplateStmt != nil {
+		if cerr := q.upsertTemplateStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing upsertTemplateStmt: %w", cerr)
 		}
 	}
 	if q.visitorAttachmentStmt != nil {
@@ -832,6 +1048,7 @@ type Queries struct {
 	addTeamMemberStmt             *sql.Stmt
 	advanceMessageStatusStmt      *sql.Stmt
 	channelIdentitiesStmt         *sql.Stmt
+	channelTemplatesStmt          *sql.Stmt
 	claimMessageStmt              *sql.Stmt
 	countBusinessInitiatedStmt    *sql.Stmt
 	countOwnersStmt               *sql.Stmt
@@ -840,9 +1057,11 @@ type Queries struct {
 	createAttachmentStmt          *sql.Stmt
 	createChannelStmt             *sql.Stmt
 	createContactStmt             *sql.Stmt
+	createContactOptOutStmt       *sql.Stmt
 	createConversationStmt        *sql.Stmt
 	createIdentityStmt            *sql.Stmt
 	createMessageStmt             *sql.Stmt
+	createSegmentStmt             *sql.Stmt
 	createSessionStmt             *sql.Stmt
 	createTeamStmt                *sql.Stmt
 	createUserStmt                *sql.Stmt
@@ -850,7 +1069,9 @@ type Queries struct {
 	deleteAPITokenStmt            *sql.Stmt
 	deleteChannelStmt             *sql.Stmt
 	deleteContactStmt             *sql.Stmt
+	deleteContactOptOutStmt       *sql.Stmt
 	deleteExpiredSessionsStmt     *sql.Stmt
+	deleteSegmentStmt             *sql.Stmt
 	deleteSessionStmt             *sql.Stmt
 	deleteTeamStmt                *sql.Stmt
 	deleteUserStmt                *sql.Stmt
@@ -858,25 +1079,31 @@ type Queries struct {
 	getAPITokenByHashStmt         *sql.Stmt
 	getAttachmentStmt             *sql.Stmt
 	getAttachmentByIDStmt         *sql.Stmt
+	getBusinessProfileStmt        *sql.Stmt
 	getChannelStmt                *sql.Stmt
 	getChannelByIDStmt            *sql.Stmt
 	getChannelHealthStmt          *sql.Stmt
 	getContactStmt                *sql.Stmt
 	getContactByEmailStmt         *sql.Stmt
 	getContactByPhoneStmt         *sql.Stmt
+	getContactOptOutStmt          *sql.Stmt
 	getConversationStmt           *sql.Stmt
 	getConversationByIDStmt       *sql.Stmt
 	getIdentityStmt               *sql.Stmt
 	getMessageStmt                *sql.Stmt
 	getMessageByIDStmt            *sql.Stmt
 	getMessageByProviderIDStmt    *sql.Stmt
+	getSegmentStmt                *sql.Stmt
 	getSessionStmt                *sql.Stmt
 	getTeamStmt                   *sql.Stmt
+	getTemplateStmt               *sql.Stmt
+	getTemplateSyncStmt           *sql.Stmt
 	getUserStmt                   *sql.Stmt
 	getUserByEmailStmt            *sql.Stmt
 	getUserByIDStmt               *sql.Stmt
 	getWorkspaceStmt              *sql.Stmt
 	initiatedRecentlyStmt         *sql.Stmt
+	insertSubmittedTemplateStmt   *sql.Stmt
 	latestConversationStmt        *sql.Stmt
 	listAPITokensStmt             *sql.Stmt
 	listAttachmentsForMessageStmt *sql.Stmt
@@ -885,12 +1112,17 @@ type Queries struct {
 	listContactTagsStmt           *sql.Stmt
 	listMessagesStmt              *sql.Stmt
 	listMessagesBeforeStmt        *sql.Stmt
+	listSegmentsStmt              *sql.Stmt
 	listTeamMembersStmt           *sql.Stmt
 	listTeamsStmt                 *sql.Stmt
+	listTemplatesStmt             *sql.Stmt
 	listUsersStmt                 *sql.Stmt
 	markConversationReadStmt      *sql.Stmt
 	markOutgoingReadStmt          *sql.Stmt
+	markTemplateGoneStmt          *sql.Stmt
+	markTemplatesNamedDeletedStmt *sql.Stmt
 	purgePendingStatusesStmt      *sql.Stmt
+	putBusinessProfileStmt        *sql.Stmt
 	queuedMessagesStmt            *sql.Stmt
 	recordBusinessInitiatedStmt   *sql.Stmt
 	recordProviderIDStmt          *sql.Stmt
@@ -909,15 +1141,26 @@ type Queries struct {
 	setMessagePricingStmt         *sql.Stmt
 	setMessageProviderIDStmt      *sql.Stmt
 	setMessageStatusStmt          *sql.Stmt
+	setTemplateCategoryStmt       *sql.Stmt
+	setTemplateQualityStmt        *sql.Stmt
+	setTemplateStatusStmt         *sql.Stmt
 	takePendingStatusesStmt       *sql.Stmt
+	templateByKeyStmt             *sql.Stmt
+	templateByProviderIDStmt      *sql.Stmt
+	templateChannelsStmt          *sql.Stmt
+	templateSyncFailedStmt        *sql.Stmt
+	templateSyncSucceededStmt     *sql.Stmt
+	templatesNamedStmt            *sql.Stmt
 	touchAPITokenStmt             *sql.Stmt
 	touchChannelWebhookStmt       *sql.Stmt
 	touchConversationInboundStmt  *sql.Stmt
 	touchConversationOutboundStmt *sql.Stmt
 	updateChannelStmt             *sql.Stmt
 	updateContactStmt             *sql.Stmt
+	updateSegmentStmt             *sql.Stmt
 	updateUserStmt                *sql.Stmt
 	updateUserPasswordStmt        *sql.Stmt
+	upsertTemplateStmt            *sql.Stmt
 	visitorAttachmentStmt         *sql.Stmt
 	visitorConversationStmt       *sql.Stmt
 	visitorMessagesStmt           *sql.Stmt
@@ -933,6 +1176,7 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		addTeamMemberStmt:             q.addTeamMemberStmt,
 		advanceMessageStatusStmt:      q.advanceMessageStatusStmt,
 		channelIdentitiesStmt:         q.channelIdentitiesStmt,
+		channelTemplatesStmt:          q.channelTemplatesStmt,
 		claimMessageStmt:              q.claimMessageStmt,
 		countBusinessInitiatedStmt:    q.countBusinessInitiatedStmt,
 		countOwnersStmt:               q.countOwnersStmt,
@@ -941,9 +1185,11 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		createAttachmentStmt:          q.createAttachmentStmt,
 		createChannelStmt:             q.createChannelStmt,
 		createContactStmt:             q.createContactStmt,
+		createContactOptOutStmt:       q.createContactOptOutStmt,
 		createConversationStmt:        q.createConversationStmt,
 		createIdentityStmt:            q.createIdentityStmt,
 		createMessageStmt:             q.createMessageStmt,
+		createSegmentStmt:             q.createSegmentStmt,
 		createSessionStmt:             q.createSessionStmt,
 		createTeamStmt:                q.createTeamStmt,
 		createUserStmt:                q.createUserStmt,
@@ -951,7 +1197,9 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		deleteAPITokenStmt:            q.deleteAPITokenStmt,
 		deleteChannelStmt:             q.deleteChannelStmt,
 		deleteContactStmt:             q.deleteContactStmt,
+		deleteContactOptOutStmt:       q.deleteContactOptOutStmt,
 		deleteExpiredSessionsStmt:     q.deleteExpiredSessionsStmt,
+		deleteSegmentStmt:             q.deleteSegmentStmt,
 		deleteSessionStmt:             q.deleteSessionStmt,
 		deleteTeamStmt:                q.deleteTeamStmt,
 		deleteUserStmt:                q.deleteUserStmt,
@@ -959,25 +1207,31 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		getAPITokenByHashStmt:         q.getAPITokenByHashStmt,
 		getAttachmentStmt:             q.getAttachmentStmt,
 		getAttachmentByIDStmt:         q.getAttachmentByIDStmt,
+		getBusinessProfileStmt:        q.getBusinessProfileStmt,
 		getChannelStmt:                q.getChannelStmt,
 		getChannelByIDStmt:            q.getChannelByIDStmt,
 		getChannelHealthStmt:          q.getChannelHealthStmt,
 		getContactStmt:                q.getContactStmt,
 		getContactByEmailStmt:         q.getContactByEmailStmt,
 		getContactByPhoneStmt:         q.getContactByPhoneStmt,
+		getContactOptOutStmt:          q.getContactOptOutStmt,
 		getConversationStmt:           q.getConversationStmt,
 		getConversationByIDStmt:       q.getConversationByIDStmt,
 		getIdentityStmt:               q.getIdentityStmt,
 		getMessageStmt:                q.getMessageStmt,
 		getMessageByIDStmt:            q.getMessageByIDStmt,
 		getMessageByProviderIDStmt:    q.getMessageByProviderIDStmt,
+		getSegmentStmt:                q.getSegmentStmt,
 		getSessionStmt:                q.getSessionStmt,
 		getTeamStmt:                   q.getTeamStmt,
+		getTemplateStmt:               q.getTemplateStmt,
+		getTemplateSyncStmt:           q.getTemplateSyncStmt,
 		getUserStmt:                   q.getUserStmt,
 		getUserByEmailStmt:            q.getUserByEmailStmt,
 		getUserByIDStmt:               q.getUserByIDStmt,
 		getWorkspaceStmt:              q.getWorkspaceStmt,
 		initiatedRecentlyStmt:         q.initiatedRecentlyStmt,
+		insertSubmittedTemplateStmt:   q.insertSubmittedTemplateStmt,
 		latestConversationStmt:        q.latestConversationStmt,
 		listAPITokensStmt:             q.listAPITokensStmt,
 		listAttachmentsForMessageStmt: q.listAttachmentsForMessageStmt,
@@ -986,12 +1240,17 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		listContactTagsStmt:           q.listContactTagsStmt,
 		listMessagesStmt:              q.listMessagesStmt,
 		listMessagesBeforeStmt:        q.listMessagesBeforeStmt,
+		listSegmentsStmt:              q.listSegmentsStmt,
 		listTeamMembersStmt:           q.listTeamMembersStmt,
 		listTeamsStmt:                 q.listTeamsStmt,
+		listTemplatesStmt:             q.listTemplatesStmt,
 		listUsersStmt:                 q.listUsersStmt,
 		markConversationReadStmt:      q.markConversationReadStmt,
 		markOutgoingReadStmt:          q.markOutgoingReadStmt,
+		markTemplateGoneStmt:          q.markTemplateGoneStmt,
+		markTemplatesNamedDeletedStmt: q.markTemplatesNamedDeletedStmt,
 		purgePendingStatusesStmt:      q.purgePendingStatusesStmt,
+		putBusinessProfileStmt:        q.putBusinessProfileStmt,
 		queuedMessagesStmt:            q.queuedMessagesStmt,
 		recordBusinessInitiatedStmt:   q.recordBusinessInitiatedStmt,
 		recordProviderIDStmt:          q.recordProviderIDStmt,
@@ -1010,15 +1269,26 @@ func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 		setMessagePricingStmt:         q.setMessagePricingStmt,
 		setMessageProviderIDStmt:      q.setMessageProviderIDStmt,
 		setMessageStatusStmt:          q.setMessageStatusStmt,
+		setTemplateCategoryStmt:       q.setTemplateCategoryStmt,
+		setTemplateQualityStmt:        q.setTemplateQualityStmt,
+		setTemplateStatusStmt:         q.setTemplateStatusStmt,
 		takePendingStatusesStmt:       q.takePendingStatusesStmt,
+		templateByKeyStmt:             q.templateByKeyStmt,
+		templateByProviderIDStmt:      q.templateByProviderIDStmt,
+		templateChannelsStmt:          q.templateChannelsStmt,
+		templateSyncFailedStmt:        q.templateSyncFailedStmt,
+		templateSyncSucceededStmt:     q.templateSyncSucceededStmt,
+		templatesNamedStmt:            q.templatesNamedStmt,
 		touchAPITokenStmt:             q.touchAPITokenStmt,
 		touchChannelWebhookStmt:       q.touchChannelWebhookStmt,
 		touchConversationInboundStmt:  q.touchConversationInboundStmt,
 		touchConversationOutboundStmt: q.touchConversationOutboundStmt,
 		updateChannelStmt:             q.updateChannelStmt,
 		updateContactStmt:             q.updateContactStmt,
+		updateSegmentStmt:             q.updateSegmentStmt,
 		updateUserStmt:                q.updateUserStmt,
 		updateUserPasswordStmt:        q.updateUserPasswordStmt,
+		upsertTemplateStmt:            q.upsertTemplateStmt,
 		visitorAttachmentStmt:         q.visitorAttachmentStmt,
 		visitorConversationStmt:       q.visitorConversationStmt,
 		visitorMessagesStmt:           q.visitorMessagesStmt,

@@ -33,6 +33,12 @@ type Attachment struct {
 	Error           string
 }
 
+type BusinessProfile struct {
+	ChannelID string
+	Profile   string
+	SyncedAt  time.Time
+}
+
 type Channel struct {
 	ID          string
 	WorkspaceID string
@@ -72,6 +78,14 @@ type ContactIdentity struct {
 	ContactID   string
 	ChannelID   string
 	ExternalID  string
+	CreatedAt   time.Time
+}
+
+type ContactOptout struct {
+	ContactID   string
+	WorkspaceID string
+	Reason      string
+	Source      string
 	CreatedAt   time.Time
 }
 
@@ -117,6 +131,34 @@ type Message struct {
 	PricingCategory   string
 }
 
+type MessageTemplate struct {
+	ID               string
+	WorkspaceID      string
+	ChannelID        string
+	ProviderID       string
+	Name             string
+	Language         string
+	Category         string
+	PreviousCategory string
+	Status           string
+	Quality          string
+	RejectedReason   string
+	Components       string
+	Body             string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	SyncedAt         time.Time
+}
+
+type Segment struct {
+	ID          string
+	WorkspaceID string
+	Name        string
+	Filter      string
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
 type Session struct {
 	TokenHash string
 	UserID    string
@@ -129,6 +171,13 @@ type Team struct {
 	WorkspaceID string
 	Name        string
 	CreatedAt   time.Time
+}
+
+type TemplateSync struct {
+	ChannelID string
+	SyncedAt  sql.NullTime
+	LastError string
+	UpdatedAt time.Time
 }
 
 type User struct {
