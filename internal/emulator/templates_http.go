@@ -182,7 +182,8 @@ func (e *Emulator) dialog360Templates(w http.ResponseWriter, r *http.Request, na
 	case name == "" && r.Method == http.MethodPost:
 		e.createTemplateHTTP(w, r)
 	case name != "" && r.Method == http.MethodDelete:
-		e.deleteTemplate(w, name, "")
+		// hsm_id narrows the delete to one language, as on Graph.
+		e.deleteTemplate(w, name, r.URL.Query().Get("hsm_id"))
 	default:
 		e.graphError(w, http.StatusMethodNotAllowed, unsupported(r.Method, "v1/configs/templates"))
 	}

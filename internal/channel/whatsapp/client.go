@@ -48,9 +48,15 @@ type ClientConfig struct {
 	BaseURL       string
 	Version       string
 	PhoneNumberID string
-	Token         string
-	APIKey        string
-	HTTPClient    *http.Client
+	// WABAID is the WhatsApp Business Account that owns the number; the
+	// Cloud API manages templates under it (360dialog needs none).
+	WABAID string
+	// AppID is the Meta app's id, which the Cloud API's resumable upload
+	// (profile pictures, template header samples) is addressed to.
+	AppID      string
+	Token      string
+	APIKey     string
+	HTTPClient *http.Client
 }
 
 // Client sends messages and handles media for one WhatsApp number.

@@ -480,14 +480,17 @@ type TemplateComponent struct {
 }
 
 // TemplateParameter is one variable: Type "text" (Text), "payload"
-// (Payload, quick-reply buttons) or "image"/"video"/"document" (Media,
-// headers; documents may carry Filename).
+// (Payload, quick-reply buttons), "image"/"video"/"document" (Media,
+// headers; documents may carry Filename), "location" (Location, headers) or
+// "coupon_code" (CouponCode, copy-code buttons).
 type TemplateParameter struct {
-	Type     string
-	Text     string
-	Payload  string
-	Media    MediaRef
-	Filename string
+	Type       string
+	Text       string
+	Payload    string
+	Media      MediaRef
+	Filename   string
+	Location   *LocationMessage
+	CouponCode string
 }
 
 func (m TemplateMessage) Type() string { return "template" }
@@ -508,8 +511,8 @@ func (m TemplateMessage) Validate() error {
 			}
 		case "button":
 			key = fmt.Sprintf("button/%d", c.Index)
-			if c.SubType != "quick_reply" && c.SubType != "url" {
-				f.Add(p+".sub_type", "must be quick_reply or url")
+			if c.SubType != "quick_reply" && c.SubType != "url" && c.SubType != "copy_code" {
+				f.Add(p+".sub_type", "must be quick_reply, url or copy_code")
 			}
 			if c.Index < 0 || c.Index > MaxTemplateButtonIdx {
 				f.Add(p+".index", fmt.Sprintf("must be between 0 and %d", MaxTemplateButtonIdx))
@@ -540,10 +543,11 @@ func (m TemplateMessage) Validate() error {
 
 func checkTemplateParam(f problem.Fields, p string, c TemplateComponent, prm TemplateParameter) {
 	allowed := map[string][]string{
-		"header":      {"text", "image", "video", "document"},
+		"header":      {"text", "image", "video", "document", "location"},
 		"body":        {"text"},
 		"quick_reply": {"payload"},
 		"url":         {"text"},
+		"copy_code":   {"coupon_code"},
 	}
 	k := c.Type
 	if k == "button" {
@@ -566,6 +570,15 @@ func checkTemplateParam(f problem.Fields, p string, c TemplateComponent, prm Tem
 		}
 	case "payload":
 		checkText(f, p+".payload", prm.Payload, true, 0)
+	case "coupon_code":
+		// 15: WhatsApp's longest copy-code value (providers.md §1.13).
+		checkText(f, p+".coupon_code", prm.CouponCode, true, 15)
+	case "location":
+		if prm.Location == nil {
+			f.Add(p+".location", "is required")
+		} else if err := prm.Location.Validate(); err != nil {
+			f.Add(p+".location", err.Error())
+		}
 	default:
 		prm.Media.check(f, p+"."+prm.Type)
 		if prm.Filename != "" && prm.Type != "document" {
@@ -587,6 +600,10 @@ func (m TemplateMessage) fields() (any, string) {
 					w["text"] = prm.Text
 				case "payload":
 					w["payload"] = prm.Payload
+				case "coupon_code":
+					w["coupon_code"] = prm.CouponCode
+				case "location":
+					w["location"], _ = prm.Location.fields()
 				default:
 					mw := prm.Media.wire()
 					if prm.Filename != "" {

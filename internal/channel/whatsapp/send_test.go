@@ -74,6 +74,14 @@ func TestSendBodies(t *testing.T) {
 		{"template document header", TemplateMessage{Name: "t", Language: "en", Components: []TemplateComponent{
 			{Type: "header", Parameters: []TemplateParameter{{Type: "document", Media: MediaRef{ID: "5"}, Filename: "a.pdf"}}}}},
 			head + `"type":"template","template":{"name":"t","language":{"code":"en","policy":"deterministic"},"components":[{"type":"header","parameters":[{"type":"document","document":{"id":"5","filename":"a.pdf"}}]}]}}`},
+		// A coupon template's copy-code
+		// button (providers.md §1.14), with a location header.
+		{"template location and coupon", TemplateMessage{Name: "offer", Language: "pt_BR", Components: []TemplateComponent{
+			{Type: "header", Parameters: []TemplateParameter{{Type: "location", Location: &LocationMessage{Latitude: -23.5, Longitude: -46.6, Name: "Loja"}}}},
+			{Type: "button", SubType: "copy_code", Index: 0, Parameters: []TemplateParameter{{Type: "coupon_code", CouponCode: "SAVE20"}}}}},
+			head + `"type":"template","template":{"name":"offer","language":{"code":"pt_BR","policy":"deterministic"},"components":[` +
+				`{"type":"header","parameters":[{"type":"location","location":{"latitude":-23.5,"longitude":-46.6,"name":"Loja"}}]},` +
+				`{"type":"button","sub_type":"copy_code","index":"0","parameters":[{"type":"coupon_code","coupon_code":"SAVE20"}]}]}}`},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -185,6 +193,12 @@ func TestValidate(t *testing.T) {
 		{"template no params", tpl(TemplateComponent{Type: "body"}), "template.components[0].parameters"},
 		{"template header media no ref", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "video"}}}), "template.components[0].parameters[0].video"},
 		{"template header two params", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "text", Text: "a"}, {Type: "text", Text: "b"}}}), "template.components[0].parameters"},
+		{"template header location ok", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "location", Location: &LocationMessage{Latitude: 1, Longitude: 2}}}}), ""},
+		{"template header location missing", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "location"}}}), "template.components[0].parameters[0].location"},
+		{"template header location bad", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "location", Location: &LocationMessage{Latitude: 91}}}}), "template.components[0].parameters[0].location"},
+		{"template coupon ok", tpl(TemplateComponent{Type: "button", SubType: "copy_code", Parameters: []TemplateParameter{{Type: "coupon_code", CouponCode: s("C", 15)}}}), ""},
+		{"template coupon long", tpl(TemplateComponent{Type: "button", SubType: "copy_code", Parameters: []TemplateParameter{{Type: "coupon_code", CouponCode: s("C", 16)}}}), "template.components[0].parameters[0].coupon_code"},
+		{"template coupon on url button", tpl(TemplateComponent{Type: "button", SubType: "url", Parameters: []TemplateParameter{{Type: "coupon_code", CouponCode: "X"}}}), "template.components[0].parameters[0].type"},
 		{"template image filename", tpl(TemplateComponent{Type: "header", Parameters: []TemplateParameter{{Type: "image", Media: MediaRef{ID: "1"}, Filename: "a"}}}), "template.components[0].parameters[0].filename"},
 		{"template button no subtype", tpl(TemplateComponent{Type: "button", Parameters: []TemplateParameter{{Type: "payload", Payload: "p"}}}), "template.components[0].sub_type"},
 		{"template button index 10", tpl(TemplateComponent{Type: "button", SubType: "quick_reply", Index: 10, Parameters: []TemplateParameter{{Type: "payload", Payload: "p"}}}), "template.components[0].index"},

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"testing"
 
-	validator "github.com/pb33f/libopenapi-validator"
-
 	"charla/internal/metaspec"
 )
 
@@ -72,6 +70,13 @@ func conformanceMessages() map[string]Outgoing {
 		"list":               sampleList(),
 		"template":           sampleTemplate(),
 		"template no params": TemplateMessage{Name: "hello_world", Language: "en_US"},
+		// A copy-code button (sub_type copy_code) is left out: v23.0's
+		// description lists only quick_reply, url and catalog, though
+		// coupon templates send it (TestSendBodies has its shape).
+		"template location header": TemplateMessage{Name: "store_offer", Language: "pt_BR", Components: []TemplateComponent{
+			{Type: "header", Parameters: []TemplateParameter{{Type: "location", Location: &LocationMessage{Latitude: -23.56, Longitude: -46.65, Name: "Loja Paulista", Address: "Av. Paulista, 1000"}}}},
+			{Type: "body", Parameters: []TemplateParameter{{Type: "text", Text: "Ana"}}},
+		}},
 	}
 }
 
@@ -158,11 +163,11 @@ func captureCloudRequests(t *testing.T) map[string]*http.Request {
 //     replaces those $refs by copies (metaspec.InlineSchemas), which
 //     changes no constraint.
 //   - The spec itself has defects that make it reject Meta's own examples;
-//     patchSpecDefects fixes exactly those (see there), and
+//     metaspec.PatchSendDefects fixes exactly those (see there), and
 //     TestOfficialSpecDefects proves each one with Meta's examples.
 func TestSendConformsToOfficialSpec(t *testing.T) {
 	spec := metaspec.Load(t, "the send client is NOT being checked against Meta's spec")
-	v := specValidator(t, spec, true)
+	v := metaspec.SendValidator(t, spec, true)
 	reqs := captureCloudRequests(t)
 	if len(reqs) < 20 {
 		t.Fatalf("only %d requests captured", len(reqs))
@@ -211,9 +216,9 @@ func TestSendConformsToOfficialSpec(t *testing.T) {
 // published and pass once patched.
 func TestOfficialSpecDefects(t *testing.T) {
 	spec := metaspec.Load(t, "the send client is NOT being checked against Meta's spec")
-	raw, patched := specValidator(t, spec, false), specValidator(t, spec, true)
+	raw, patched := metaspec.SendValidator(t, spec, false), metaspec.SendValidator(t, spec, true)
 	root := metaspec.Parse(t, spec)
-	examples := messagesBody(root)["examples"].(map[string]any)
+	examples := metaspec.SendBody(root)["examples"].(map[string]any)
 	base := captureCloudRequests(t)["send text"]
 	for _, name := range []string{"Send Text Message", "Send Location Message", "Send typing indicator and read receipt", "Send Message Template Media"} {
 		ex := metaspec.Dig(examples, name, "value")
@@ -246,77 +251,4 @@ func cloneWithBody(r *http.Request, body string) *http.Request {
 	c.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(strings.NewReader(body)), nil }
 	c.ContentLength = int64(len(body))
 	return c
-}
-
-// specValidator builds a validator from the spec with the send body's
-// $refs inlined (validator limitation) and, if patch, the spec defects
-// fixed.
-func specValidator(t *testing.T, spec []byte, patch bool) validator.Validator {
-	t.Helper()
-	root := metaspec.Parse(t, spec)
-	if patch {
-		patchSpecDefects(t, root)
-	}
-	body := messagesBody(root)
-	body["schema"] = metaspec.InlineSchemas(t, root, body["schema"])
-	return metaspec.Validator(t, root)
-}
-
-// messagesBody is the application/json request body of the send endpoint.
-func messagesBody(root map[string]any) map[string]any {
-	return metaspec.Dig(root, "paths", "/{Version}/{Phone-Number-ID}/messages", "post", "requestBody", "content", "application/json").(map[string]any)
-}
-
-// patchSpecDefects fixes, in the parsed spec, the defects of Meta's v23.0
-// description that make it reject requests Meta itself documents. Each
-// patch is as narrow as possible and keeps every other constraint.
-func patchSpecDefects(t *testing.T, root map[string]any) {
-	t.Helper()
-	schemas := metaspec.Dig(root, "components", "schemas").(map[string]any)
-	base := metaspec.Dig(schemas, "BaseMessageProperties", "properties").(map[string]any)
-	// 6. Meta's messages reference documents biz_opaque_callback_data on a
-	//    sent message (echoed on its status webhooks; providers.md §1.7), but
-	//    v23.0's description declares it only on call payloads. charla tags
-	//    every send with its own message id.
-	base["biz_opaque_callback_data"] = map[string]any{"type": "string", "maxLength": 512}
-	// 1. Every XxxMessage is allOf[BaseMessageProperties, {additionalProperties:
-	//    false, properties:{type, xxx}}]. additionalProperties does not see
-	//    through allOf, so messaging_product, to, recipient_type and context
-	//    are "additional" and every message (including Meta's examples) is
-	//    rejected. Fix: also declare the base properties in that member.
-	for _, s := range schemas {
-		all, _ := metaspec.Dig(s, "allOf").([]any)
-		if len(all) != 2 || metaspec.Dig(all[0], "$ref") != "#/components/schemas/BaseMessageProperties" {
-			continue
-		}
-		m, _ := all[1].(map[string]any)
-		if m == nil || m["additionalProperties"] != false {
-			continue
-		}
-		props := m["properties"].(map[string]any)
-		for k, v := range base {
-			if _, ok := props[k]; !ok {
-				props[k] = v
-			}
-		}
-	}
-	// 2. TemplateComponent.index has pattern "^[2-6, 11-14]$", a character
-	//    class that rejects "0" and "1" although the description says 0-9
-	//    and Meta's examples use "0".
-	metaspec.Dig(schemas, "TemplateComponent", "properties", "index").(map[string]any)["pattern"] = "^[0-9]$"
-	// 3. LocationMessage types latitude/longitude as string while its own
-	//    examples (and Meta's docs) send numbers.
-	for _, k := range []string{"latitude", "longitude"} {
-		p := metaspec.Dig(schemas, "LocationMessage", "allOf").([]any)[1]
-		metaspec.Dig(p, "properties", "location", "properties", k).(map[string]any)["type"] = []any{"number", "string"}
-	}
-	// 4. LanguageObject requires "policy", but Meta's template examples
-	//    (e.g. "Send Message Template Media") omit it. charla always sends
-	//    "policy":"deterministic", so this only matters for the examples.
-	metaspec.Dig(schemas, "LanguageObject").(map[string]any)["required"] = []any{"code"}
-	// 5. The send endpoint's body is only Message, but the same endpoint takes
-	//    mark-as-read (MarkMessageRequestPayload), which Meta's example
-	//    "Send typing indicator and read receipt" under this very path uses.
-	body := messagesBody(root)
-	body["schema"] = map[string]any{"anyOf": []any{body["schema"], map[string]any{"$ref": "#/components/schemas/MarkMessageRequestPayload"}}}
 }
