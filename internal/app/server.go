@@ -45,7 +45,7 @@ func Handler(s *core.Services) http.Handler {
 	r.Handle("/metrics", promhttp.Handler())
 	r.Route("/api/v1", func(r chi.Router) { api.Routes(r, s) })
 	webchat.Routes(r, s)
-	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Log: s.Log}).Routes(r)
+	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Templates: s.Templates, Log: s.Log}).Routes(r)
 	web.Routes(r, s)
 	return r
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/caarlos0/env/v11"
 )
@@ -31,6 +32,9 @@ type Config struct {
 	// TrustProxy takes the client address from X-Forwarded-For / X-Real-IP; only
 	// behind a proxy that sets them, or anyone could dodge per-IP login limits.
 	TrustProxy bool `env:"CHARLA_TRUST_PROXY" envDefault:"false"`
+	// TemplateSyncEvery is how often WhatsApp templates are re-read from the
+	// provider, besides on demand and on template webhooks (negative: never).
+	TemplateSyncEvery time.Duration `env:"CHARLA_TEMPLATE_SYNC" envDefault:"1h"`
 }
 
 // Load reads the environment and checks what can be checked before start-up.

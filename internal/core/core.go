@@ -8,6 +8,7 @@ import (
 
 	"charla/internal/auth"
 	"charla/internal/blob"
+	"charla/internal/businessprofile"
 	"charla/internal/channel"
 	"charla/internal/config"
 	"charla/internal/contacts"
@@ -17,6 +18,7 @@ import (
 	"charla/internal/outbound"
 	"charla/internal/secret"
 	"charla/internal/store"
+	"charla/internal/templates"
 )
 
 // Services are the long-lived parts of a running charla.
@@ -34,7 +36,10 @@ type Services struct {
 	Jobs *jobs.Jobs
 	// Outbound is the send pipeline behind queued messages.
 	Outbound *outbound.Pipeline
-	Log      *slog.Logger
+	// Templates are WhatsApp message templates; Profiles business profiles.
+	Templates *templates.Service
+	Profiles  *businessprofile.Service
+	Log       *slog.Logger
 }
 
 // MaxUpload is the configured upload limit in bytes.
@@ -58,5 +63,8 @@ func New(ctx context.Context, cfg config.Config, d *store.DB, keys *secret.Keys,
 		return nil, err
 	}
 	s.Outbound = outbound.New(d, s.Jobs, s.Inbox, channels, blobs, log, outbound.Config{})
+	s.Templates = templates.New(d, channels, s.Jobs, log)
+	s.Templates.Register(s.Jobs, cfg.TemplateSyncEvery)
+	s.Profiles = businessprofile.New(d, channels)
 	return s, nil
 }

@@ -62,7 +62,7 @@ func newEnv(t *testing.T, d *store.DB, mod func(*emulator.Config)) *env {
 	e.emuURL = emuSrv.URL
 	waCfg := wa.Config{BaseURL: charla.URL}
 	e.s = coretest.New(t, d, config.Config{BaseURL: charla.URL}, wa.Cloud(waCfg), wa.Dialog(waCfg))
-	(&wa.Webhooks{Channels: e.s.Channels, Inbox: e.s.Inbox, Log: e.s.Log, MaxBody: 64 << 10}).Routes(mux)
+	(&wa.Webhooks{Channels: e.s.Channels, Inbox: e.s.Inbox, Templates: e.s.Templates, Log: e.s.Log, MaxBody: 64 << 10}).Routes(mux)
 	ctx := context.Background()
 	var err error
 	e.owner, err = e.s.Auth.Setup(ctx, "Acme", "owner@acme.test", "Olga", "correct horse battery")

@@ -241,12 +241,14 @@ type wireComponent struct {
 	SubType    string          `json:"sub_type"`
 	Index      json.RawMessage `json:"index"`
 	Parameters []struct {
-		Type     string `json:"type"`
-		Text     string `json:"text"`
-		Payload  string `json:"payload"`
-		Image    *media `json:"image"`
-		Video    *media `json:"video"`
-		Document *media `json:"document"`
+		Type       string            `json:"type"`
+		Text       string            `json:"text"`
+		Payload    string            `json:"payload"`
+		CouponCode string            `json:"coupon_code"`
+		Image      *media            `json:"image"`
+		Video      *media            `json:"video"`
+		Document   *media            `json:"document"`
+		Location   *content.Location `json:"location"`
 	} `json:"parameters"`
 }
 
@@ -275,7 +277,10 @@ func templateComponents(raw json.RawMessage) ([]whatsapp.TemplateComponent, erro
 			tc.Index = idx
 		}
 		for _, p := range c.Parameters {
-			tp := whatsapp.TemplateParameter{Type: p.Type, Text: p.Text, Payload: p.Payload}
+			tp := whatsapp.TemplateParameter{Type: p.Type, Text: p.Text, Payload: p.Payload, CouponCode: p.CouponCode}
+			if l := p.Location; l != nil {
+				tp.Location = &whatsapp.LocationMessage{Latitude: l.Latitude, Longitude: l.Longitude, Name: l.Name, Address: l.Address}
+			}
 			for _, m := range []*media{p.Image, p.Video, p.Document} {
 				if m != nil {
 					tp.Media, tp.Filename = whatsapp.MediaRef{ID: m.ID, Link: m.Link}, m.Filename

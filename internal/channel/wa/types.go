@@ -89,8 +89,11 @@ type Settings struct {
 	// Cloud API.
 	PhoneNumberID string `json:"phone_number_id,omitempty"`
 	WABAID        string `json:"waba_id,omitempty"`
-	GraphURL      string `json:"graph_url,omitempty"`
-	APIVersion    string `json:"api_version,omitempty"`
+	// AppID is the Meta app's id, needed only for the resumable uploads
+	// behind template media samples and the profile photo.
+	AppID      string `json:"app_id,omitempty"`
+	GraphURL   string `json:"graph_url,omitempty"`
+	APIVersion string `json:"api_version,omitempty"`
 	// VerifyToken answers Meta's subscription handshake; charla generates it
 	// and shows it for pasting into the Meta app.
 	VerifyToken string `json:"verify_token,omitempty"`
@@ -143,6 +146,7 @@ func (t *Type) Configure(raw json.RawMessage, secrets map[string]string, old jso
 	trim := func(p *string) { *p = strings.TrimSpace(*p) }
 	trim(&s.PhoneNumberID)
 	trim(&s.WABAID)
+	trim(&s.AppID)
 	trim(&s.PhoneNumber)
 	trim(&s.Greeting)
 	if s.RateLimit < 0 || s.RateLimit > MaxRate {
@@ -157,6 +161,9 @@ func (t *Type) Configure(raw json.RawMessage, secrets map[string]string, old jso
 		}
 		if !digitsOnly(s.WABAID) {
 			f.Add("settings.waba_id", "is required: the WhatsApp Business Account ID (digits)")
+		}
+		if s.AppID != "" && !digitsOnly(s.AppID) {
+			f.Add("settings.app_id", "must be the Meta app's ID (digits), from the app dashboard")
 		}
 		s.GraphURL = defaultURL(f, "settings.graph_url", s.GraphURL, whatsapp.DefaultCloudAPIBase)
 		if s.APIVersion == "" {
@@ -178,7 +185,7 @@ func (t *Type) Configure(raw json.RawMessage, secrets map[string]string, old jso
 			f.Add("settings.phone_number", "must be the number in international format, e.g. +5511987654321")
 		}
 		s.BaseURL = defaultURL(f, "settings.base_url", s.BaseURL, whatsapp.DefaultDialog360Base)
-		s.PhoneNumberID, s.WABAID, s.GraphURL, s.APIVersion, s.VerifyToken = "", "", "", "", ""
+		s.PhoneNumberID, s.WABAID, s.AppID, s.GraphURL, s.APIVersion, s.VerifyToken = "", "", "", "", "", ""
 		require(f, secrets, out, secretAPIKey, "the 360dialog API key (D360-API-KEY)")
 		out[secretPath] = secrets[secretPath]
 		if out[secretPath] == "" {
@@ -279,6 +286,7 @@ func (t *Type) client(ch channel.Channel, secrets map[string]string) *whatsapp.C
 		cfg.BaseURL, cfg.APIKey = s.BaseURL, secrets[secretAPIKey]
 	} else {
 		cfg.BaseURL, cfg.Version, cfg.PhoneNumberID, cfg.Token = s.GraphURL, s.APIVersion, s.PhoneNumberID, secrets[secretToken]
+		cfg.WABAID, cfg.AppID = s.WABAID, s.AppID
 	}
 	return whatsapp.NewClient(cfg)
 }

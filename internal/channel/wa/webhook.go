@@ -17,6 +17,7 @@ import (
 	"charla/internal/httpx"
 	"charla/internal/inbox"
 	"charla/internal/problem"
+	"charla/internal/templates"
 )
 
 // DefaultMaxBody bounds a webhook delivery; Meta's are far smaller.
@@ -26,7 +27,9 @@ const DefaultMaxBody = 5 << 20
 type Webhooks struct {
 	Channels *channel.Service
 	Inbox    *inbox.Service
-	Log      *slog.Logger
+	// Templates receives template status, quality and category webhooks.
+	Templates *templates.Service
+	Log       *slog.Logger
 	// MaxBody bounds a delivery (0: DefaultMaxBody).
 	MaxBody int64
 }
@@ -244,6 +247,9 @@ func (h *Webhooks) router(ctx context.Context, ch channel.Channel) func(phoneNum
 
 // account applies quality and limit changes; other account events are logged.
 func (h *Webhooks) account(ctx context.Context, ch channel.Channel, c whatsapp.Change) {
+	if h.templateEvent(ctx, ch, c) {
+		return
+	}
 	if c.Field != "phone_number_quality_update" {
 		h.Log.Info("whatsapp account event", "channel", ch.ID, "field", c.Field)
 		return
