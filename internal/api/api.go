@@ -87,6 +87,20 @@ func routes(r chi.Router, s *core.Services, o options) {
 		r.Delete("/channels/{channel_id}", a.deleteChannel)
 		r.Get("/channels/{channel_id}/health", a.channelHealth)
 		r.Post("/channels/{channel_id}/check", a.checkChannel)
+		r.Get("/channels/{channel_id}/link", a.chatLink)
+		r.Get("/channels/{channel_id}/qr.png", a.chatQR)
+
+		r.Get("/channels/{channel_id}/templates", a.channelTemplates)
+		r.Post("/channels/{channel_id}/templates", a.submitTemplate)
+		r.Post("/channels/{channel_id}/templates/sync", a.syncTemplates)
+		r.Get("/channels/{channel_id}/templates/{template_id}", a.getTemplate)
+		r.Delete("/channels/{channel_id}/templates/{template_id}", a.deleteTemplate)
+		r.Get("/template-languages", a.templateLanguages)
+
+		r.Get("/channels/{channel_id}/profile", a.getProfile)
+		r.Patch("/channels/{channel_id}/profile", a.updateProfile)
+		r.Post("/channels/{channel_id}/profile/sync", a.syncProfile)
+		r.Put("/channels/{channel_id}/profile/photo", a.setProfilePhoto)
 	})
 }
 

@@ -212,6 +212,8 @@ func TestBadInput(t *testing.T) {
 				422, "validation_failed", []string{"secrets.access_token"}},
 			{"another type's setting", raw("PATCH", "/channels/"+wa.ID, own, js, `{"settings":{"base_url":"https://x.example"}}`),
 				422, "validation_failed", []string{"settings.base_url"}},
+			{"app id that is not digits", raw("PATCH", "/channels/"+wa.ID, own, js, `{"settings":{"app_id":"my-app"}}`).invalid(),
+				422, "validation_failed", []string{"settings.app_id"}},
 
 			// Malformed query parameters: 400.
 			{"limit 0", jsonCall("GET", "/contacts?limit=0", own, nil).invalid(), 400, "bad_request", []string{"limit"}},

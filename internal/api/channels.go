@@ -311,6 +311,7 @@ const (
 type whatsAppCloudSettings struct {
 	PhoneNumberID *string  `json:"phone_number_id"`
 	WABAID        *string  `json:"waba_id"`
+	AppID         *string  `json:"app_id"`
 	GraphURL      *string  `json:"graph_url"`
 	APIVersion    *string  `json:"api_version"`
 	VerifyToken   *string  `json:"verify_token"`
@@ -336,13 +337,14 @@ var typeSecrets = map[string][]string{
 // whatsAppDefaults are the settings every WhatsApp channel response carries,
 // with the values used when none was stored.
 var whatsAppDefaults = map[string]map[string]any{
-	typeWhatsAppCloud: {"phone_number_id": "", "waba_id": "", "graph_url": "https://graph.facebook.com",
+	typeWhatsAppCloud: {"phone_number_id": "", "waba_id": "", "app_id": "", "graph_url": "https://graph.facebook.com",
 		"api_version": "v23.0", "verify_token": "", "greeting": "", "rate_limit": 0},
 	type360dialog: {"phone_number": "", "base_url": "https://waba-v2.360dialog.io", "greeting": "", "rate_limit": 0},
 }
 
 var (
 	digitsRE     = regexp.MustCompile(`^[0-9]+$`)
+	optDigitsRE  = regexp.MustCompile(`^[0-9]*$`)
 	phoneRE      = regexp.MustCompile(`^\+?[0-9]+$`)
 	apiVersionRE = regexp.MustCompile(`^v[0-9]+\.[0-9]+$`)
 	baseURLRE    = regexp.MustCompile(`^https?://[^/?#\s]+(/[^?#\s]*)?$`)
@@ -389,6 +391,7 @@ func checkWhatsAppSettings(f problem.Fields, typ string, raw json.RawMessage, cr
 		}
 		id("phone_number_id", s.PhoneNumberID, true, digitsRE, "must be the number's ID from WhatsApp Manager (digits)")
 		id("waba_id", s.WABAID, true, digitsRE, "must be the WhatsApp Business Account ID (digits)")
+		id("app_id", s.AppID, false, optDigitsRE, "must be the Meta app's ID (digits), or \"\" for none")
 		url("graph_url", s.GraphURL)
 		if s.APIVersion != nil && !apiVersionRE.MatchString(*s.APIVersion) {
 			f.Add("settings.api_version", "must be a Graph API version like v23.0")

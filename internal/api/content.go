@@ -20,7 +20,7 @@ type contentInput struct {
 	Contacts    []content.Card       `json:"contacts"`
 	Interactive *content.Interactive `json:"interactive"`
 	Reaction    *reactionInput       `json:"reaction"`
-	Template    *content.Template    `json:"template"`
+	Template    *templateInput       `json:"template"`
 	PreviewURL  *bool                `json:"preview_url"`
 }
 
@@ -149,18 +149,7 @@ func checkContent(f problem.Fields, kind string, c *contentInput) {
 			f.Add("content.reaction.target_id", "must be the id of a message of this conversation")
 		}
 	case content.KindTemplate:
-		t := c.Template
-		if blank(t.Name) {
-			f.Add("content.template.name", "is required")
-		}
-		if blank(t.Language) {
-			f.Add("content.template.language", "is required, e.g. en_US")
-		}
-		if t.Components != nil {
-			if !arrayOfObjects(t.Components) {
-				f.Add("content.template.components", "must be an array of objects")
-			}
-		}
+		checkTemplate(f, c.Template)
 	}
 }
 
@@ -240,8 +229,9 @@ func (c *contentInput) toContent() *content.Content {
 		empty = false
 	}
 	if t := c.Template; t != nil {
-		t.Name, t.Language = strings.TrimSpace(t.Name), strings.TrimSpace(t.Language)
-		out.Template, empty = t, false
+		out.Template = &content.Template{Name: strings.TrimSpace(t.Name), Language: strings.TrimSpace(t.Language),
+			Components: t.Components, Rendered: t.Rendered}
+		empty = false
 	}
 	if empty {
 		return nil
@@ -262,6 +252,9 @@ func decodeStrict(raw json.RawMessage, dst any, name string) error {
 		return err
 	}
 	if err := json.Unmarshal(raw, dst); err != nil {
+		if name == "" {
+			return problem.New(problem.BadRequest, "the body is not valid: %v", err)
+		}
 		return problem.Field(name, "is not valid: "+err.Error())
 	}
 	return nil
@@ -281,8 +274,13 @@ func checkShape(f problem.Fields, raw json.RawMessage, t reflect.Type, name stri
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.Struct:
+	switch {
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Uint8:
+		// []byte is a base64 string in JSON, not an array.
+		if err := json.Unmarshal(raw, reflect.New(t).Interface()); err != nil {
+			f.Add(name, "must be a base64 string")
+		}
+	case t.Kind() == reflect.Struct:
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 			f.Add(name, "must be an object")
@@ -297,12 +295,12 @@ func checkShape(f problem.Fields, raw json.RawMessage, t reflect.Type, name stri
 		for k, v := range obj {
 			ft, ok := fields[k]
 			if !ok {
-				f.Add(name+"."+k, "unknown field")
+				f.Add(child(name, k), "unknown field")
 				continue
 			}
-			checkShape(f, v, ft, name+"."+k)
+			checkShape(f, v, ft, child(name, k))
 		}
-	case reflect.Slice:
+	case t.Kind() == reflect.Slice:
 		var arr []json.RawMessage
 		if err := json.Unmarshal(raw, &arr); err != nil || arr == nil {
 			f.Add(name, "must be an array")
@@ -316,6 +314,14 @@ func checkShape(f problem.Fields, raw json.RawMessage, t reflect.Type, name stri
 			f.Add(name, "must be "+jsonWord(t))
 		}
 	}
+}
+
+// child names field k of the object called name; the body itself has no name.
+func child(name, k string) string {
+	if name == "" {
+		return k
+	}
+	return name + "." + k
 }
 
 // jsonWord says in JSON terms what a value of scalar type t is.

@@ -105,3 +105,31 @@ func providerFailure(retryable bool, reason string, err error) error {
 	}
 	return problem.New(problem.Conflict, "%s", reason)
 }
+
+// providerFailed says what a failed provider call behind a template or
+// business-profile operation means to an API client. The WhatsApp types
+// report a refusal as a 400 problem whose message holds the provider's error
+// code, its words and a plain explanation: the request itself was fine, so it
+// becomes a 409 carrying that message. A provider that could not answer is a
+// 502. Other problems (field errors, not found …) keep their kind.
+func providerFailed(err error) error {
+	if p, ok := errors.AsType[*problem.Error](err); ok {
+		switch p.Kind {
+		case problem.BadRequest:
+			return &problem.Error{Kind: problem.Conflict, Message: p.Message, Fields: p.Fields}
+		case problem.TooMany:
+			return &gatewayError{msg: "the provider is throttling requests (" + p.Message + "); try again later", err: err}
+		}
+		return err
+	}
+	if d, ok := errors.AsType[*channel.DeliveryError](err); ok {
+		if !d.Retryable {
+			return problem.New(problem.Conflict, "%s", d.Error())
+		}
+		return providerFailure(true, d.Reason, err)
+	}
+	if _, ok := errors.AsType[net.Error](err); ok || errors.Is(err, context.DeadlineExceeded) {
+		return &gatewayError{msg: "the provider could not be reached; try again later", err: err}
+	}
+	return err
+}

@@ -62,7 +62,7 @@ func newEnv(t *testing.T, d *store.DB, o options) *env {
 	e.srv = httptest.NewUnstartedServer(r)
 	baseURL := "http://" + e.srv.Listener.Addr().String()
 	waCfg := wa.Config{BaseURL: baseURL}
-	e.s = coretest.New(t, d, config.Config{BaseURL: baseURL, MaxUploadMB: uploadLimit >> 20},
+	e.s = coretest.New(t, d, config.Config{BaseURL: baseURL, MaxUploadMB: uploadLimit >> 20, TemplateSyncEvery: -1},
 		webchat.Type{MaxUploadBytes: uploadLimit}, wa.Cloud(waCfg), wa.Dialog(waCfg))
 	// Registered after the services' cleanups, so the server stops first.
 	t.Cleanup(e.srv.Close)
@@ -78,7 +78,7 @@ func newEnv(t *testing.T, d *store.DB, o options) *env {
 	r.Route(Prefix, func(r chi.Router) { routes(r, e.s, o) })
 	// WhatsApp's webhooks are served beside the API, as internal/app does,
 	// so the providers' deliveries reach charla.
-	(&wa.Webhooks{Channels: e.s.Channels, Inbox: e.s.Inbox, Log: e.s.Log}).Routes(r)
+	(&wa.Webhooks{Channels: e.s.Channels, Inbox: e.s.Inbox, Templates: e.s.Templates, Log: e.s.Log}).Routes(r)
 	e.handler = r
 	e.srv.Start()
 	return e

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"html"
+	"strconv"
 	"time"
 
 	"charla/internal/channel"
@@ -10,6 +11,7 @@ import (
 	"charla/internal/contacts"
 	"charla/internal/content"
 	"charla/internal/inbox"
+	"charla/internal/templates"
 )
 
 // The types below are the spec's response schemas. Domain types are mapped
@@ -149,6 +151,9 @@ type messageErrJSON struct {
 	Title   string `json:"title"`
 	Details string `json:"details"`
 	Reason  string `json:"reason"`
+	// Action names what charla offers to fix it: "sync_templates" when the
+	// provider does not have the template (WhatsApp 132001).
+	Action string `json:"action,omitempty"`
 }
 
 // quoteJSON is the message a reply quotes.
@@ -168,6 +173,10 @@ type attachmentJSON struct {
 	Status      string  `json:"status"`
 	Error       *string `json:"error"`
 }
+
+// actionSyncTemplates is MessageError's action when syncing the channel's
+// templates may explain or fix the failure.
+const actionSyncTemplates = "sync_templates"
 
 func (a *server) messageOut(m inbox.Message) messageJSON {
 	out := messageJSON{ID: m.ID, ConversationID: m.ConversationID, Direction: m.Direction,
@@ -192,6 +201,9 @@ func (a *server) messageOut(m inbox.Message) messageJSON {
 	}
 	if e := m.Error; e != nil {
 		out.Error = &messageErrJSON{Code: e.Code, Title: e.Title, Details: e.Details, Reason: e.Reason}
+		if e.Code == strconv.Itoa(templates.ErrTemplateMissing) {
+			out.Error.Action = actionSyncTemplates
+		}
 	}
 	for i, at := range m.Attachments {
 		out.Attachments[i] = attachmentJSON{ID: at.ID, Filename: at.Filename, ContentType: at.ContentType,

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -154,6 +155,18 @@ func (a *server) draft(r *http.Request, conv inbox.Conversation, req sendRequest
 		return d, err
 	}
 	d.Kind, d.Content = kind, c.toContent()
+	// Channels without templates are refused the kind by the inbox. A deleted
+	// channel's 409 comes before anything about its templates.
+	if kind == content.KindTemplate && slices.Contains(conv.Capabilities.Kinds, content.KindTemplate) {
+		if err := a.checkSendable(r, conv); err != nil {
+			return d, err
+		}
+		t, err := a.templateContent(r, conv, c.Template)
+		if err != nil {
+			return d, err
+		}
+		d.Content.Template = &t
+	}
 	if d.Content != nil && d.Content.Reaction != nil {
 		// The channel reacts by the provider's id of the message.
 		m, err := a.s.Inbox.Message(r.Context(), conv.WorkspaceID, d.Content.Reaction.TargetID)

@@ -248,7 +248,20 @@ func whatsAppScenario(t *testing.T, e *env, site channelJSON) {
 		t.Errorf("window_closes_at = %v, want a time in the past", conv.WindowClosesAt)
 	}
 
-	// Only an approved template can start the conversation again.
+	// Only an approved template can start the conversation again, and charla
+	// knows the provider's templates once synced.
+	notYet := e.expectError(t, jsonCall("POST", base+"/messages", e.agentTok, map[string]any{
+		"kind": "template", "content": map[string]any{"template": map[string]any{"name": "order_shipped", "language": "pt_BR",
+			"components": []any{map[string]any{"type": "body"}}}},
+	}), http.StatusUnprocessableEntity, "validation_failed")
+	if !strings.Contains(notYet.Fields["content.template.name"], "sync templates") {
+		t.Errorf("unsynced template: %+v", notYet)
+	}
+	var synced syncJSON
+	e.expect(t, jsonCall("POST", "/channels/"+wa.ID+"/templates/sync", e.ownerTok, nil), http.StatusOK, &synced)
+	if synced.Added != 2 { // order_shipped and Meta's hello_world
+		t.Errorf("sync = %+v", synced)
+	}
 	var tpl messageJSON
 	e.expect(t, jsonCall("POST", base+"/messages", e.agentTok, map[string]any{
 		"kind": "template",

@@ -18,23 +18,50 @@ import (
 // the spec, a body that cannot be parsed is a 400, while well-formed JSON with
 // unknown, null or mistyped fields is a 422 naming each field.
 func Decode(w http.ResponseWriter, r *http.Request, dst any) error {
+	data, err := ReadJSON(w, r, MaxJSON)
+	if err != nil {
+		return err
+	}
+	return decodeFields(data, dst, "")
+}
+
+// ReadJSON reads a request body that must be one JSON object of at most
+// limit bytes: a wrong content type, an empty or unparsable body, or anything
+// but an object is a 400, a larger body a 413. Callers with their own field
+// rules decode what it returns.
+func ReadJSON(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "" {
 		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return problem.New(problem.BadRequest, "send the body as application/json")
+			return nil, problem.New(problem.BadRequest, "send the body as application/json")
 		}
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxJSON))
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
 	if err != nil {
 		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
-			return problem.New(problem.TooLarge, "the JSON body is larger than %d bytes", MaxJSON)
+			return nil, problem.New(problem.TooLarge, "the JSON body is larger than %d bytes", limit)
 		}
-		return problem.New(problem.BadRequest, "could not read the request body")
+		return nil, problem.New(problem.BadRequest, "could not read the request body")
 	}
 	data = bytes.TrimSpace(data)
 	if len(data) == 0 {
-		return problem.New(problem.BadRequest, "the request body is empty; send a JSON object")
+		return nil, problem.New(problem.BadRequest, "the request body is empty; send a JSON object")
 	}
-	return decodeFields(data, dst, "")
+	if err := objectOnly(data); err != nil {
+		return nil, err
+	}
+	return data, nil
+}
+
+// objectOnly is a 400 unless data is a JSON object.
+func objectOnly(data []byte) error {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
+		if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
+			return problem.New(problem.BadRequest, "the body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
+		}
+		return problem.New(problem.BadRequest, "the body must be a JSON object")
+	}
+	return nil
 }
 
 // DecodeNested decodes raw, the value of the object field name, into dst.
@@ -53,10 +80,7 @@ var rawMessage = reflect.TypeFor[json.RawMessage]()
 func decodeFields(data []byte, dst any, prefix string) error {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil || obj == nil {
-		if syn, ok := errors.AsType[*json.SyntaxError](err); ok {
-			return problem.New(problem.BadRequest, "the body is not valid JSON: %v (at byte %d)", syn, syn.Offset)
-		}
-		return problem.New(problem.BadRequest, "the body must be a JSON object")
+		return objectOnly(data)
 	}
 	known := jsonFields(reflect.TypeOf(dst).Elem())
 	f := problem.Fields{}
