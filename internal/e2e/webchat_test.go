@@ -18,6 +18,8 @@ import (
 
 	"charla/internal/app"
 	"charla/internal/config"
+	"charla/internal/core"
+	"charla/internal/store"
 	"charla/internal/store/storetest"
 )
 
@@ -67,22 +69,7 @@ func tab(t *testing.T, parent context.Context) context.Context {
 func TestVisitorAndAgentChatLive(t *testing.T) {
 	for _, dialect := range storetest.Dialects() {
 		t.Run(string(dialect), func(t *testing.T) {
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			base := "http://" + ln.Addr().String()
-			cfg := config.Config{Addr: ln.Addr().String(), BaseURL: base, DataDir: t.TempDir(),
-				DatabaseURL: storetest.URL(t, dialect), SecretKey: strings.Repeat("e", 32), MaxUploadMB: 5, Storage: "local"}
-			s, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			ctx, stop := context.WithCancel(context.Background())
-			served := make(chan error, 1)
-			go func() { served <- app.Serve(ctx, s, ln) }()
-			t.Cleanup(func() { stop(); <-served; app.Close(s) })
-
+			s, base := serve(t, dialect)
 			owner, err := s.Auth.Setup(context.Background(), "Acme", "agent@acme.test", "Ana Agent", "correct horse battery")
 			if err != nil {
 				t.Fatal(err)
@@ -144,6 +131,28 @@ func TestVisitorAndAgentChatLive(t *testing.T) {
 			do(t, agent, chromedp.WaitVisible(chromedp.CSS(`[data-testid=message][data-direction=outgoing][data-status=read]`)))
 		})
 	}
+}
+
+// serve runs a charla on dialect's database until the test ends and
+// returns it with its base URL.
+func serve(t *testing.T, dialect store.Dialect) (*core.Services, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg := config.Config{Addr: ln.Addr().String(), BaseURL: base, DataDir: t.TempDir(),
+		DatabaseURL: storetest.URL(t, dialect), SecretKey: strings.Repeat("e", 32), MaxUploadMB: 5, Storage: "local"}
+	s, err := app.Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, stop := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- app.Serve(ctx, s, ln) }()
+	t.Cleanup(func() { stop(); <-served; app.Close(s) })
+	return s, base
 }
 
 // widget is a JS path into the widget's shadow root.

@@ -48,7 +48,7 @@ func (h *handler) send(w http.ResponseWriter, r *http.Request) {
 		_, err = h.s.Inbox.AddNote(r.Context(), u, id, body)
 	case "template":
 		var d inbox.Draft
-		if d, err = templateDraft(r); err == nil {
+		if d, err = h.templateDraft(r, u, id); err == nil {
 			if len(files) > 0 {
 				err = problem.Field("file", "can't go with a template; send it as a reply once the contact writes")
 			} else {

@@ -64,12 +64,17 @@ func TestReplyWindowSwitchesToTemplates(t *testing.T) {
 			}
 		}
 
-		// Past the window: the template form, with why.
+		// Past the window: the template form, with why, offering the
+		// channel's approved templates once they are synced.
+		if _, err := f.e.s.Templates.Sync(ctx, f.owner.WorkspaceID, f.wa.ID); err != nil {
+			t.Fatal(err)
+		}
+		tpl := f.template("order_update", "en_US")
 		closed := f.wrote("5511922220000", "are you there?", 25*time.Hour)
 		path := "/conversations/" + closed.ConversationID
 		p = f.b.get(path)
 		for _, want := range []string{`data-testid="window-closed-note"`, "24 hours", `data-testid="composer-template"`,
-			`data-kind="template"`, `data-state="closed"`, `name="template_name"`, `name="template_language"`, `name="template_param"`} {
+			`data-kind="template"`, `data-state="closed"`, `name="template_id"`, `<option value="` + tpl.ID + `"`} {
 			if !p.has(want) {
 				t.Errorf("closed window: page lacks %q", want)
 			}
@@ -85,28 +90,27 @@ func TestReplyWindowSwitchesToTemplates(t *testing.T) {
 			t.Fatalf("free-form after the window: %v\n%s", p.Header, p.body)
 		}
 		// The template form says what is missing.
-		p = f.post(path+"/messages", url.Values{"kind": {"template"}, "template_param": {"Vera"}})
+		p = f.post(path+"/messages", url.Values{"kind": {"template"}, templates.VarBody(1): {"Vera"}})
 		wantStatus(t, p, http.StatusUnprocessableEntity)
-		if p.Header.Get("HX-Retarget") != "#composer-error" || !p.has("Template name is required") || !p.has("Template language is required") {
-			t.Fatalf("incomplete template: %s", p.body)
+		if p.Header.Get("HX-Retarget") != "#composer-error" || !p.has("Template is required") {
+			t.Fatalf("no template chosen: %s", p.body)
 		}
-		p = f.post(path+"/messages", url.Values{"kind": {"template"}, "template_name": {"order_update"},
-			"template_language": {"en_US"}, "template_param": {"Vera", "", "#123"}})
-		if p.StatusCode != http.StatusUnprocessableEntity || !p.has("Parameter {{2}} is empty") {
-			t.Fatalf("a gap in the parameters: %d %s", p.StatusCode, p.body)
+		p = f.post(path+"/messages", url.Values{"kind": {"template"}, "template_id": {tpl.ID}, templates.VarBody(1): {"Vera"}})
+		if p.StatusCode != http.StatusUnprocessableEntity || !p.has("Body {{2}} is required") {
+			t.Fatalf("a value left out: %d %s", p.StatusCode, p.body)
 		}
 
-		p = f.post(path+"/messages", url.Values{"kind": {"template"}, "template_name": {"order_update"},
-			"template_language": {"en_US"}, "template_param": {"Vera", "#123", ""}})
+		p = f.post(path+"/messages", url.Values{"kind": {"template"}, "template_id": {tpl.ID}, templates.VarBody(1): {"Vera"}, templates.VarBody(2): {"#123"}})
 		wantStatus(t, p, http.StatusOK)
 		if p.Header.Get("HX-Trigger") != "thread-refresh" || !p.has(`id="composer-box"`) || !p.has(`data-kind="template"`) {
 			t.Fatalf("a sent template comes back as an empty template form: %v\n%s", p.Header, p.body)
 		}
 		m := f.e.messages(f.owner.WorkspaceID, closed.ConversationID)[0]
-		tpl := m.Content
-		if m.Kind != content.KindTemplate || tpl == nil || tpl.Template == nil || tpl.Template.Name != "order_update" || tpl.Template.Language != "en_US" ||
-			string(tpl.Template.Components) != `[{"type":"body","parameters":[{"type":"text","text":"Vera"},{"type":"text","text":"#123"}]}]` {
-			t.Fatalf("stored template: %s %+v", m.Kind, tpl)
+		c := m.Content
+		if m.Kind != content.KindTemplate || c == nil || c.Template == nil || c.Template.Name != "order_update" || c.Template.Language != "en_US" ||
+			string(c.Template.Components) != `[{"type":"body","parameters":[{"type":"text","text":"Vera"},{"type":"text","text":"#123"}]}]` ||
+			c.Template.Rendered != "Hi Vera, order #123 has shipped." {
+			t.Fatalf("stored template: %s %+v", m.Kind, c)
 		}
 		// WhatsApp accepts the approved template, parameters in order, and
 		// the bubble keeps its id.

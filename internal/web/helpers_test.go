@@ -60,14 +60,15 @@ func newEnvWith(t *testing.T, d *store.DB, adjust func(*handler)) *env {
 // WhatsApp's webhooks are served beside the UI, as internal/app does.
 func newEnvTypes(t *testing.T, d *store.DB, adjust func(*handler), types ...channel.Type) *env {
 	t.Helper()
-	cfg := config.Config{BaseURL: baseURL, MaxUploadMB: 1, Storage: "local"}
+	// Templates sync when a test says so: no periodic sync at start races it.
+	cfg := config.Config{BaseURL: baseURL, MaxUploadMB: 1, Storage: "local", TemplateSyncEvery: -1}
 	s := coretest.New(t, d, cfg, append([]channel.Type{webchat.Type{MaxUploadBytes: cfg.MaxUploadMB << 20}}, types...)...)
 	h := newHandler(s)
 	if adjust != nil {
 		adjust(h)
 	}
 	r := chi.NewRouter()
-	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Log: s.Log}).Routes(r)
+	(&wa.Webhooks{Channels: s.Channels, Inbox: s.Inbox, Templates: s.Templates, Log: s.Log}).Routes(r)
 	h.routes(r)
 	srv := httptest.NewServer(r)
 	// Close the bus first: it ends open event streams, which Close waits for.

@@ -199,6 +199,12 @@ func (h *handler) composer(ctx context.Context, c inbox.Conversation, kind strin
 		// A failure only hides the warning; the send itself still works.
 		v.LimitWarning, _ = h.s.Inbox.LimitWarning(ctx, c)
 	}
+	if v.Templates {
+		v.TemplateOptions = h.templateOptions(ctx, c)
+		if currentUser(ctx).CanManage() {
+			v.ManageTemplates = "/settings/channels/" + c.ChannelID + "/templates"
+		}
+	}
 	return v
 }
 

@@ -16,7 +16,13 @@ var notices = map[string]string{
 	"channel-updated": "Channel saved.", "channel-deleted": "Channel deleted.",
 	"provider-created": "Channel connected. Paste the values below at the provider, then check the connection.",
 	"channel-checked":  "Connection works.", "check-failed": "The check failed; the provider's answer is under Troubleshooting.",
-	"token-revoked": "Token revoked.",
+	"token-revoked":         "Token revoked.",
+	"templates-synced":      "Templates synced with WhatsApp.",
+	"templates-sync-failed": "The sync failed; WhatsApp's answer is below.",
+	"template-submitted":    "Template submitted. WhatsApp reviews it, usually within minutes; this list shows the decision as soon as it arrives.",
+	"template-deleted":      "Template deleted at WhatsApp.",
+	"profile-synced":        "Profile read from WhatsApp.", "profile-saved": "Profile saved at WhatsApp.",
+	"photo-saved": "Profile photo updated at WhatsApp.",
 }
 
 // settingsHome opens the first settings page the user may see.

@@ -40,6 +40,7 @@ func (h *handler) providerForm(r *http.Request, c channel.Channel, typed map[str
 		return v, nil
 	}
 	v.Setup = h.s.Channels.SetupItems(c)
+	v.Nav = h.channelNav(c, "settings")
 	health, err := h.channelHealth(r, c)
 	if err != nil {
 		return v, err

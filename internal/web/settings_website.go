@@ -31,6 +31,9 @@ func (h *handler) channelForm(r *http.Request, title string, c channel.Channel, 
 		Greeting: s.Greeting, Origins: strings.Join(s.AllowedOrigins, "\n"),
 		Prechat: s.PrechatForm.Enabled, RequireEmail: s.PrechatForm.RequireEmail, Color: s.Color,
 	}
+	if c.ID != "" {
+		v.Nav = h.channelNav(c, "settings")
+	}
 	if c.ID != "" && c.Type == webchat.TypeName {
 		v.Snippet = `<script src="` + h.s.Config.BaseURL + `/widget.js" data-channel="` + c.ID + `" async></script>`
 	}

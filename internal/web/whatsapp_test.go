@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -49,6 +50,37 @@ type provider struct {
 	mu      sync.Mutex
 	held    map[string]bool // media ids whose lookup waits for release
 	release chan struct{}
+	// refused are requests ("METHOD /path-suffix") answered with a Graph
+	// error instead of reaching the emulator, as a provider refusing them.
+	refused map[string]string
+}
+
+// refuse makes the provider answer every method request to a path ending in
+// suffix with a Graph error (code 100) whose message is msg.
+func (p *provider) refuse(method, suffix, msg string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refused[method+" "+suffix] = msg
+}
+
+// allow undoes refuse.
+func (p *provider) allow(method, suffix string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.refused, method+" "+suffix)
+}
+
+// refusal is the error the provider answers r with, if any.
+func (p *provider) refusal(r *http.Request) (string, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for k, msg := range p.refused {
+		method, suffix, _ := strings.Cut(k, " ")
+		if r.Method == method && strings.HasSuffix(r.URL.Path, suffix) {
+			return msg, true
+		}
+	}
+	return "", false
 }
 
 // emulate starts the emulator; mod adjusts its configuration.
@@ -58,10 +90,17 @@ func (e *env) emulate(mod func(*emulator.Config)) *provider {
 	if mod != nil {
 		mod(&cfg)
 	}
-	p := &provider{Emulator: emulator.New(cfg), held: map[string]bool{}, release: make(chan struct{})}
+	p := &provider{Emulator: emulator.New(cfg), held: map[string]bool{}, release: make(chan struct{}), refused: map[string]string{}}
 	e.t.Cleanup(func() { p.Close() })
 	mux := p.Mux()
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if msg, ok := p.refusal(r); ok {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusBadRequest)
+			_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+				"message": msg, "type": "OAuthException", "code": 100, "fbtrace_id": "AbCdEfGh"}})
+			return
+		}
 		p.mu.Lock()
 		slow := p.held[path.Base(r.URL.Path)]
 		p.mu.Unlock()
@@ -106,6 +145,18 @@ func (p *provider) spendQuota(t *testing.T) {
 	var ae *whatsapp.APIError
 	if !errors.As(err, &ae) || ae.Status != http.StatusTooManyRequests || !ae.Retryable() || ae.RetryAfter < 50*time.Minute {
 		t.Fatalf("a second message within the hour: %v, want 429 with Retry-After of about an hour", err)
+	}
+}
+
+// deleteTemplate deletes a template at the provider, as WhatsApp Manager
+// would: no webhook tells charla.
+func (p *provider) deleteTemplate(t *testing.T, name string) {
+	t.Helper()
+	c := p.Config()
+	client := whatsapp.NewClient(whatsapp.ClientConfig{Provider: whatsapp.CloudAPI, BaseURL: p.url,
+		Version: whatsapp.DefaultVersion, PhoneNumberID: c.PhoneNumberID, WABAID: c.WABAID, Token: c.AccessToken})
+	if err := client.DeleteTemplate(context.Background(), name, ""); err != nil {
+		t.Fatal(err)
 	}
 }
 

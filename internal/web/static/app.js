@@ -143,7 +143,7 @@
     var form = document.getElementById("composer");
     if (!form) return;
     var input = form.classList.contains("composer-template") ?
-      form.querySelector("input[name=template_name]") : form.querySelector("textarea");
+      form.querySelector("select[name=template_id]") : form.querySelector("textarea");
     if (input) input.focus();
   }
 
@@ -155,18 +155,12 @@
     if (slot) slot.innerHTML = "";
   });
 
-  // The template form starts with one parameter; each click adds the next.
-  document.addEventListener("click", function (e) {
-    var b = e.target.closest && e.target.closest("[data-add-param]");
-    if (!b) return;
-    var list = b.closest("fieldset").querySelector("[data-params]");
-    var rows = list.querySelectorAll(".tpl-param");
-    var row = rows[rows.length - 1].cloneNode(true);
-    row.querySelector("[data-param-label]").textContent = "Body parameter {{" + (rows.length + 1) + "}}";
-    var input = row.querySelector("input");
-    input.value = "";
-    list.appendChild(row);
-    input.focus();
+  // Fields with a limit count their characters as they are typed.
+  document.addEventListener("input", function (e) {
+    var t = e.target;
+    if (!t.matches || !t.matches("[data-counter]")) return;
+    var out = t.closest("label") && t.closest("label").querySelector("[data-count]");
+    if (out) out.textContent = String(Array.from(t.value).length);
   });
 
   // The reaction picker closes once a reaction is sent.

@@ -71,6 +71,8 @@ var providerFields = map[string][]ProviderField{
 		{Key: "app_secret", Label: "App secret", Secret: true,
 			Help: "Meta app → App settings → Basic → App secret. charla checks every webhook's signature with it."},
 		greetingField,
+		{Key: "app_id", Label: "Meta app ID", Placeholder: "e.g. 1234567890123456",
+			Help: "Optional: needed to upload template media samples and the profile photo. Meta app → App settings → Basic → App ID."},
 		{Key: "graph_url", Label: "Graph API URL", Advanced: true, Placeholder: "https://graph.facebook.com",
 			Help: "Leave empty for Meta's own; change it only to point at a proxy or a test server."},
 		{Key: "api_version", Label: "API version", Advanced: true, Placeholder: "v23.0",
@@ -101,6 +103,7 @@ type ProviderForm struct {
 	// Setup are the values to paste at the provider, once the channel exists.
 	Setup  []channel.SetupItem
 	Health *ChannelHealth
+	Nav    ChannelNav
 }
 
 func (v ProviderForm) fields(advanced bool) []ProviderField {

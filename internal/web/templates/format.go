@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"hash/fnv"
 	"mime"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
@@ -11,6 +13,7 @@ import (
 
 	"charla/internal/auth"
 	"charla/internal/inbox"
+	msgtpl "charla/internal/templates"
 )
 
 // Ago is a short relative time for lists: "now", "5m", "3h", "2d", "Jan 2".
@@ -126,9 +129,20 @@ func failReason(e *inbox.SendError) string {
 	case e.Reason != "":
 		return e.Reason
 	case e.Code != "":
+		// A WhatsApp template error (1320xx) stored without its
+		// explanation still gets one.
+		if n, err := strconv.Atoi(e.Code); err == nil && n >= 132000 && n < 132100 {
+			return msgtpl.Explain(n)
+		}
 		return e.Code
 	}
 	return "unknown error"
+}
+
+// templateMissing tells whether a send failed because WhatsApp doesn't have
+// the template (132001): syncing shows which templates it does have.
+func templateMissing(e *inbox.SendError) bool {
+	return e != nil && e.Code == strconv.Itoa(msgtpl.ErrTemplateMissing)
 }
 
 // inlineImage tells whether an attachment may be shown in an <img>; the
@@ -158,6 +172,9 @@ func FieldLabel(field string) string {
 	if l, ok := fieldLabels[field]; ok {
 		return l
 	}
+	if l, ok := indexedLabel(field); ok {
+		return l
+	}
 	field = strings.TrimPrefix(strings.TrimPrefix(field, "settings."), "secrets.")
 	field = strings.ReplaceAll(field, "_", " ")
 	if field == "" {
@@ -171,7 +188,7 @@ func FieldLabel(field string) string {
 // required", but "Write a message or attach a file" for messages that already
 // name what to do.
 func FieldMessage(field, msg string) string {
-	for _, verb := range []string{"is ", "must ", "can't ", "are ", "has "} {
+	for _, verb := range []string{"is ", "must ", "can't ", "are ", "has ", "may ", "uses "} {
 		if strings.HasPrefix(msg, verb) {
 			return FieldLabel(field) + " " + msg
 		}
@@ -185,10 +202,48 @@ var fieldLabels = map[string]string{
 	"settings.allowed_origins": "Allowed origins", "assignee_id": "Agent", "team_id": "Team",
 	"template_name": "Template name", "template_language": "Template language", "template_param": "Parameter",
 	"reply_to_id": "Quoted message", "target_id": "Reaction", "emoji": "Reaction", "kind": "Message",
-	"settings.phone_number_id": "Phone number ID", "settings.waba_id": "WhatsApp Business Account ID",
+	"settings.phone_number_id": "Phone number ID", "settings.waba_id": "WhatsApp Business Account ID", "settings.app_id": "Meta app ID",
 	"settings.graph_url": "Graph API URL", "settings.api_version": "API version", "settings.base_url": "API base URL",
 	"secrets.api_key": "API key", "secrets.app_secret": "App secret", "secrets.access_token": "Access token",
+	// Templates: the new-template form and the composer.
+	"template": "Template", "template_id": "Template", "app_id": "Meta app ID",
+	"header": "Header", "header.format": "Header type", "header.text": "Header text", "header.sample": "Header sample",
+	"header.media": "Header media", "header.location": "Header location",
+	"body.text": "Body", "footer.text": "Footer", "buttons": "Buttons",
+	"url_button.text": "Link button text", "url_button.url": "Link", "url_button.sample": "Link sample",
+	"phone_button.text": "Call button text", "phone_button.phone_number": "Phone number",
+	"authentication": "Authentication options", "authentication.code_expiration_minutes": "Code expiry",
+	"authentication.button_text": "Copy-code button text",
+	// Business profile.
+	"about": "About", "vertical": "Industry", "websites": "Websites", "photo": "Photo",
 }
+
+// indexedFields are the field names that carry a position, with their labels.
+var indexedFields = []struct {
+	re    *regexp.Regexp
+	label func(n int) string
+}{
+	{regexp.MustCompile(`^body\.samples\[(\d+)\]$`), func(n int) string { return fmt.Sprintf("Sample for {{%d}}", n+1) }},
+	{regexp.MustCompile(`^body\.\{\{(\d+)\}\}$`), func(n int) string { return fmt.Sprintf("Body {{%d}}", n) }},
+	{regexp.MustCompile(`^header\.\{\{(\d+)\}\}$`), func(n int) string { return fmt.Sprintf("Header {{%d}}", n) }},
+	{regexp.MustCompile(`^buttons\[(\d+)\](?:\.\{\{1\}\})?$`), func(n int) string { return fmt.Sprintf("Button %d", n+1) }},
+	{regexp.MustCompile(`^quick_replies\[(\d+)\]$`), func(n int) string { return fmt.Sprintf("Quick reply %d", n+1) }},
+	{regexp.MustCompile(`^websites\[(\d+)\]$`), func(n int) string { return fmt.Sprintf("Website %d", n+1) }},
+}
+
+// indexedLabel names a positional field ("body.samples[0]" → "Sample for {{1}}").
+func indexedLabel(field string) (string, bool) {
+	for _, f := range indexedFields {
+		if m := f.re.FindStringSubmatch(field); m != nil {
+			n, _ := strconv.Atoi(m[1])
+			return f.label(n), true
+		}
+	}
+	return "", false
+}
+
+// runes counts characters as WhatsApp's limits do.
+func runes(s string) int { return utf8.RuneCountInString(s) }
 
 func roleLabel(r string) string {
 	switch r {

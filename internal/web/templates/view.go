@@ -144,6 +144,10 @@ type Composer struct {
 	// LimitWarning is set when a template would pass the number's 24 h
 	// messaging limit.
 	LimitWarning string
+	// TemplateOptions are the channel's approved templates.
+	TemplateOptions []TemplateOption
+	// ManageTemplates links the channel's templates for admins ("" for agents).
+	ManageTemplates string
 }
 
 // Window is a conversation's reply window; a zero Length means the channel
@@ -230,6 +234,7 @@ type ChannelForm struct {
 	Color        string
 	// Snippet is the install code, shown once the channel exists.
 	Snippet string
+	Nav     ChannelNav
 }
 
 // Tokens is the API tokens page.
