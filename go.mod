@@ -25,6 +25,11 @@ require (
 )
 
 require (
+	github.com/boombuler/barcode v1.1.0 // indirect
+	golang.org/x/image v0.47.0 // indirect
+)
+
+require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/basgys/goxml2json v1.1.1-0.20231018121955-e66ee54ceaad // indirect
 	github.com/beorn7/perks v1.0.1 // indirect

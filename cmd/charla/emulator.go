@@ -71,6 +71,7 @@ Paste into charla's WhatsApp channel settings:
               WABA ID          %[3]s
               Access token     %[4]s
               App secret       %[5]s
+              Meta app ID      any digits, e.g. 1234567890 (for photo and sample uploads)
   360dialog   Base URL         %[1]s/360dialog
               API key          %[6]s
 
