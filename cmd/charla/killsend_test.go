@@ -57,7 +57,9 @@ func killAndResume(t *testing.T, bin string, dialect store.Dialect) {
 	addr := freeAddr(t)
 	base := "http://" + addr
 
-	emu := emulator.New(emulator.Config{AppSecret: "s3cret", AccessToken: "tok", AutoStatuses: true})
+	// Retries at most 500 ms apart, so the statuses of sends made before the
+	// kill reach the restarted charla soon after it is up.
+	emu := emulator.New(emulator.Config{AppSecret: "s3cret", AccessToken: "tok", AutoStatuses: true, RetryMax: 500 * time.Millisecond})
 	t.Cleanup(func() { emu.Close() })
 	emuSrv := httptest.NewServer(emu.Mux())
 	t.Cleanup(emuSrv.Close)
@@ -110,7 +112,7 @@ func killAndResume(t *testing.T, bin string, dialect store.Dialect) {
 	d.Close()
 
 	env := append(os.Environ(), "DATABASE_URL="+dbURL, "CHARLA_DATA_DIR="+dataDir, "CHARLA_SECRET_KEY="+key,
-		"CHARLA_ADDR="+addr, "CHARLA_BASE_URL="+base, "CHARLA_LOG_FORMAT=text", "CHARLA_SEND_RECONCILE=3s", "CHARLA_JOBS_RESCUE=5s")
+		"CHARLA_ADDR="+addr, "CHARLA_BASE_URL="+base, "CHARLA_LOG_FORMAT=text", "CHARLA_SEND_RECONCILE=15s", "CHARLA_JOBS_RESCUE=5s")
 	start := func() *exec.Cmd {
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = env
