@@ -91,3 +91,59 @@ func TestTxGroupAfterClose(t *testing.T) {
 		t.Fatalf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+// TestTxGroupRerunsOnlyFailedBatches checks the plain-then-isolated scheme:
+// without failures every caller runs once; a failure makes its batch run
+// again, yet the writes of a caller that ran twice commit once.
+func TestTxGroupRerunsOnlyFailedBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, d *store.DB) {
+		ctx := context.Background()
+		run := func(n int, fail func(i int) bool) (runs []int, errs []error) {
+			runs, errs = make([]int, n), make([]error, n)
+			var mu sync.Mutex
+			var wg sync.WaitGroup
+			for i := range n {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = d.TxGroup(ctx, func(ctx context.Context, tx *store.Tx) error {
+						mu.Lock()
+						runs[i]++
+						mu.Unlock()
+						if fail(i) {
+							return errors.New("refused")
+						}
+						id := fmt.Sprintf("r%d-%03d", n, i)
+						return tx.Q.CreateWorkspace(ctx, db.CreateWorkspaceParams{ID: id, Name: id, CreatedAt: store.Now()})
+					})
+				}()
+			}
+			wg.Wait()
+			return runs, errs
+		}
+
+		runs, errs := run(200, func(int) bool { return false })
+		for i := range runs {
+			if runs[i] != 1 || errs[i] != nil {
+				t.Fatalf("caller %d ran %d times (%v) in batches without failures", i, runs[i], errs[i])
+			}
+		}
+
+		runs, errs = run(201, func(i int) bool { return i == 100 })
+		for i := range runs {
+			if (errs[i] != nil) != (i == 100) {
+				t.Fatalf("caller %d: %v", i, errs[i])
+			}
+			if runs[i] > 2 {
+				t.Fatalf("caller %d ran %d times", i, runs[i])
+			}
+		}
+		if runs[100] != 2 {
+			t.Fatalf("the failing caller ran %d times, want twice (plain, then isolated)", runs[100])
+		}
+		got, err := d.Q.CountWorkspaces(ctx)
+		if err != nil || got != 200+200 {
+			t.Fatalf("%d workspaces (%v), want 400: a rerun caller's write committed twice or not at all", got, err)
+		}
+	})
+}

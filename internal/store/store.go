@@ -52,6 +52,11 @@ type DB struct {
 	groupDone chan struct{}
 	closed    chan struct{}
 	closeOnce sync.Once
+
+	// The background checkpointer (SQLite, see checkpoint.go).
+	ck      *sql.DB
+	ckNudge chan struct{}
+	ckDone  chan struct{}
 }
 
 // ErrNotFound is returned when a row does not exist (or belongs to another workspace).
@@ -76,9 +81,9 @@ func Open(ctx context.Context, url, dataDir string) (*DB, error) {
 
 func openSQLite(ctx context.Context, path string) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)"
-	// temp_store(MEMORY): group commit gives each caller a savepoint, and
-	// SQLite journals savepoints to a temp file by default — a fifth of a
-	// webhook's CPU went to that file (docs/benchmarks.md).
+	// temp_store(MEMORY): SQLite journals savepoints (group commit's
+	// fallback) and multi-row statements to a temp file by default — a
+	// fifth of a webhook's CPU went to that file (docs/benchmarks.md).
 	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 	if err != nil {
 		return nil, err
@@ -96,6 +101,10 @@ func openSQLite(ctx context.Context, path string) (*DB, error) {
 	if err := w.PingContext(ctx); err != nil {
 		d.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	if err := d.startCheckpointer("file:" + path + "?" + pragmas); err != nil {
+		d.Close()
+		return nil, err
 	}
 	return d, nil
 }
@@ -115,7 +124,8 @@ func openPostgres(ctx context.Context, url string) (*DB, error) {
 	return &DB{Dialect: Postgres, W: p, R: p, Q: db.New(p), DSN: url, group: make(chan groupReq), closed: make(chan struct{})}, nil
 }
 
-// Close finishes the group writer's batch in hand, then releases both pools.
+// Close finishes the group writer's batch in hand, then releases the pools
+// and the checkpointing connection.
 func (d *DB) Close() error {
 	d.closeOnce.Do(func() { close(d.closed) })
 	d.groupOnce.Do(func() {}) // no writer may start after this
@@ -123,8 +133,12 @@ func (d *DB) Close() error {
 		<-d.groupDone
 	}
 	var err error
+	if d.ck != nil {
+		<-d.ckDone
+		err = d.ck.Close()
+	}
 	if d.wq != nil {
-		err = errors.Join(d.wq.Close(), d.Q.Close())
+		err = errors.Join(err, d.wq.Close(), d.Q.Close())
 	}
 	err = errors.Join(err, d.W.Close())
 	if d.R != d.W {
