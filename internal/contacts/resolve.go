@@ -22,6 +22,19 @@ type Who struct {
 	Email  string
 	// Phone is E.164 when the channel knows it.
 	Phone string
+	// PhoneOf, when set and Phone is empty, derives Phone ("" when there is
+	// none) the first time Resolve needs it: only a sender Resolve does not
+	// know yet is matched by phone, and parsing a number costs more than a
+	// known sender's whole lookup.
+	PhoneOf func() string
+}
+
+// phone is who's E.164 number, derived now if the channel left it to PhoneOf.
+func (who *Who) phone() string {
+	if who.Phone == "" && who.PhoneOf != nil {
+		who.Phone, who.PhoneOf = who.PhoneOf(), nil
+	}
+	return who.Phone
 }
 
 // Resolve returns the id and current name of the contact behind who on
@@ -37,7 +50,7 @@ func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID strin
 		if ext == "" {
 			continue
 		}
-		ident, err := tx.Q.GetIdentity(ctx, db.GetIdentityParams{ChannelID: channelID, ExternalID: ext})
+		c, err := tx.Q.ContactByIdentity(ctx, db.ContactByIdentityParams{ChannelID: channelID, ExternalID: ext, WorkspaceID: ws})
 		if store.NotFound(err) == store.ErrNotFound {
 			missing = append(missing, ext)
 			continue
@@ -45,10 +58,6 @@ func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID strin
 			return "", "", err
 		}
 		if found == nil {
-			c, err := tx.Q.GetContact(ctx, db.GetContactParams{WorkspaceID: ws, ID: ident.ContactID})
-			if err != nil {
-				return "", "", err
-			}
 			found = &c
 		}
 	}
@@ -59,8 +68,8 @@ func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID strin
 		}
 		return found.ID, name, s.link(ctx, tx, ws, channelID, found.ID, missing, now)
 	}
-	if who.Phone != "" {
-		for _, v := range phone.Variants(phone.Canonical(who.Phone)) {
+	if p := who.phone(); p != "" {
+		for _, v := range phone.Variants(phone.Canonical(p)) {
 			if c, err := tx.Q.GetContactByPhone(ctx, db.GetContactByPhoneParams{WorkspaceID: ws, Phone: v}); err == nil {
 				found = &c
 				break
@@ -76,7 +85,7 @@ func (s *Service) Resolve(ctx context.Context, tx *store.Tx, ws, channelID strin
 		uid, _ := uuid.NewV7()
 		id, name = uid.String(), who.Name
 		p := ""
-		if who.Phone != "" {
+		if who.phone() != "" {
 			p = phone.Canonical(who.Phone)
 		}
 		err := tx.Q.CreateContact(ctx, db.CreateContactParams{ID: id, WorkspaceID: ws, Name: who.Name,

@@ -87,8 +87,12 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 	// Concurrent inbound messages share one commit; the ctx given to the
 	// function is the group's, so a client hanging up can't abort the others.
 	err := s.db.TxGroup(ctx, func(ctx context.Context, tx *store.Tx) error {
+		res = Received{} // a rerun of the group starts over
 		if in.ProviderMessageID != "" {
-			m, err := tx.Q.GetMessageByProviderID(ctx, db.GetMessageByProviderIDParams{ChannelID: in.Channel.ID, ProviderMessageID: nullString(in.ProviderMessageID)})
+			// Checked here, in the writer, not on the read pool first: a read
+			// connection re-reads the pages every commit invalidates, which
+			// cost three times this (docs/benchmarks.md §4).
+			m, err := tx.Q.MessageByProviderID(ctx, db.MessageByProviderIDParams{ChannelID: in.Channel.ID, ProviderMessageID: nullString(in.ProviderMessageID)})
 			if err == nil {
 				res = Received{MessageID: m.ID, ConversationID: m.ConversationID, Duplicate: true}
 				return nil
@@ -100,7 +104,13 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
-		convID, created, err := s.conversationFor(ctx, tx, ws, in.Channel.ID, contactID, now)
+		line := in.Preview
+		if line == "" {
+			line = in.Body
+		}
+		touch := db.TouchConversationInboundParams{LastMessagePreview: preview(line, len(in.Files)+len(in.Media)),
+			LastActivityAt: now, LastInboundAt: nullTime(at)}
+		convID, created, err := s.conversationFor(ctx, tx, ws, in.Channel.ID, contactID, touch)
 		if err != nil {
 			return err
 		}
@@ -133,6 +143,10 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 		if err != nil {
 			return err
 		}
+		// A STOP commits with the message that asked for it.
+		if err := s.OptOutTx(ctx, tx, ws, contactID, kind, in.Body, body); err != nil {
+			return err
+		}
 		atts, err := insertFiles(ctx, tx, ws, msgID, in.Files, now)
 		if err != nil {
 			return err
@@ -157,16 +171,6 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 				return err
 			}
 		}
-		line := in.Preview
-		if line == "" {
-			line = in.Body
-		}
-		err = tx.Q.TouchConversationInbound(ctx, db.TouchConversationInboundParams{ID: convID,
-			LastMessagePreview: preview(line, len(atts)), LastActivityAt: now,
-			LastInboundAt: nullTime(at)})
-		if err != nil {
-			return err
-		}
 		res = Received{MessageID: msgID, ConversationID: convID, ContactID: contactID, NewConversation: created, Message: Message{
 			ID: msgID, ConversationID: convID, ChannelID: in.Channel.ID, Direction: Incoming,
 			Sender: Sender{Type: "contact", ID: contactID, Name: contactName}, Kind: kind, Body: in.Body,
@@ -188,20 +192,24 @@ func (s *Service) receive(ctx context.Context, in Inbound) (Received, error) {
 	return res, err
 }
 
-// conversationFor returns the contact's thread on the channel, opening one for a first message.
-// A closed thread is reopened by the next message, so one person's history stays in one place.
-func (s *Service) conversationFor(ctx context.Context, tx *store.Tx, ws, channelID, contactID string, now time.Time) (string, bool, error) {
-	c, err := tx.Q.LatestConversation(ctx, db.LatestConversationParams{ContactID: contactID, ChannelID: channelID})
-	if err == nil {
-		return c.ID, false, nil
+// conversationFor returns the contact's thread on the channel, refreshed by
+// an inbound message (touch), opening one for a first message. A closed
+// thread is reopened by the next message, so one person's history stays in one place.
+func (s *Service) conversationFor(ctx context.Context, tx *store.Tx, ws, channelID, contactID string, touch db.TouchConversationInboundParams) (string, bool, error) {
+	// Two plain statements: one UPDATE … WHERE id = (SELECT …) RETURNING
+	// makes SQLite journal every page it changes, and cost more (docs/benchmarks.md §4).
+	id, err := tx.Q.LatestConversationID(ctx, db.LatestConversationIDParams{ContactID: contactID, ChannelID: channelID})
+	created := false
+	if store.NotFound(err) == store.ErrNotFound {
+		id, created = newID(), true
+		err = tx.Q.CreateConversation(ctx, db.CreateConversationParams{ID: id, WorkspaceID: ws, ChannelID: channelID,
+			ContactID: contactID, LastActivityAt: touch.LastActivityAt})
 	}
-	if store.NotFound(err) != store.ErrNotFound {
+	if err != nil {
 		return "", false, err
 	}
-	id := newID()
-	err = tx.Q.CreateConversation(ctx, db.CreateConversationParams{ID: id, WorkspaceID: ws, ChannelID: channelID,
-		ContactID: contactID, LastActivityAt: now})
-	return id, true, err
+	touch.ID = id
+	return id, created, tx.Q.TouchConversationInbound(ctx, touch)
 }
 
 func insertFiles(ctx context.Context, tx *store.Tx, ws, msgID string, files []StoredFile, now time.Time) ([]Attachment, error) {

@@ -94,8 +94,11 @@ func sender(m whatsapp.Message) contacts.Who {
 	who := contacts.Who{Name: m.ProfileName}
 	if m.From != "" {
 		who.ExternalID = m.From
-		if e164, err := phone.FromWhatsAppID(m.From); err == nil {
-			who.Phone = e164
+		// Parsed only for a sender not yet known, the one case that needs it.
+		from := m.From
+		who.PhoneOf = func() string {
+			e164, _ := phone.FromWhatsAppID(from) // "" for a wa_id that is no number
+			return e164
 		}
 		if m.FromUserID != "" {
 			who.AltIDs = []string{userPrefix + m.FromUserID}

@@ -162,14 +162,21 @@ func (h *Webhooks) store(ctx context.Context, ch channel.Channel, b whatsapp.Bat
 		if !ok {
 			continue
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		receive := func() {
 			var res inbox.Received
 			res, errs[i] = h.Inbox.Receive(ctx, inbound(target, m))
 			if errs[i] == nil && res.NewConversation {
 				h.greet(ctx, target, res.ConversationID)
 			}
+		}
+		if len(b.Messages) == 1 {
+			receive() // the usual delivery: nothing to share a commit with
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			receive()
 		}()
 	}
 	wg.Wait()

@@ -184,8 +184,8 @@ type cardDoc struct {
 // decodeCards reads shared contacts card by card, so one malformed card
 // does not hide the rest.
 func decodeCards(o object, key string) []ContactCard {
-	var raws []json.RawMessage
-	if !o.decode(key, &raws) {
+	raws, ok := o.items(key)
+	if !ok {
 		return nil
 	}
 	out := make([]ContactCard, 0, len(raws))

@@ -89,7 +89,7 @@ func Parse(body []byte) (Batch, error) {
 }
 
 func (b *Batch) addEntry(raw json.RawMessage) error {
-	e, err := newObject(raw, nil)
+	e, err := spanObject(raw, nil)
 	if err != nil {
 		return fmt.Errorf(" %s", err)
 	}
@@ -117,7 +117,7 @@ func (b *Batch) addEntry(raw json.RawMessage) error {
 }
 
 func (b *Batch) addChange(raw json.RawMessage, wabaID string, at time.Time) error {
-	c, err := newObject(raw, nil)
+	c, err := spanObject(raw, nil)
 	if err != nil {
 		return fmt.Errorf(" %s", err)
 	}
@@ -151,7 +151,7 @@ func (b *Batch) addMessagesValue(raw json.RawMessage, wabaID string, at time.Tim
 		return fmt.Errorf(".value is missing")
 	}
 	info := valueInfo{wabaID: wabaID}
-	v, err := newObject(raw, &info.problems)
+	v, err := spanObject(raw, &info.problems)
 	if err != nil {
 		return fmt.Errorf(".value %s", err)
 	}
@@ -203,8 +203,8 @@ func (b *Batch) addMessagesValue(raw json.RawMessage, wabaID string, at time.Tim
 // decodeSenders reads value.contacts[]; a malformed profile only costs the
 // sender's name, so it becomes a problem shared by the value's items.
 func decodeSenders(v object) []sender {
-	var raws []json.RawMessage
-	if !v.decode("contacts", &raws) {
+	raws, ok := v.items("contacts")
+	if !ok {
 		return nil
 	}
 	out := make([]sender, 0, len(raws))
@@ -246,7 +246,8 @@ func metadataPhoneID(value json.RawMessage) string {
 	return string(v.Metadata.PhoneNumberID)
 }
 
-// decodeArray reads key as a JSON array; a missing or null key is an error.
+// decodeArray reads key as a JSON array (a span newObject checked); a
+// missing or null key is an error.
 func decodeArray(o object, key string, dst *[]json.RawMessage) error {
 	if !o.has(key) {
 		return fmt.Errorf("is missing")
@@ -255,7 +256,8 @@ func decodeArray(o object, key string, dst *[]json.RawMessage) error {
 	if t[0] != '[' {
 		return fmt.Errorf("is %s, not an array", jsonKind(t))
 	}
-	return json.Unmarshal(t, dst)
+	*dst = splitArray(t)
+	return nil
 }
 
 func malformed(format string, args ...any) error {

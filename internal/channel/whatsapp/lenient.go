@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // The types below decode scalars leniently. Meta documents IDs and
@@ -26,8 +27,8 @@ func (s *flexString) UnmarshalJSON(b []byte) error {
 	case len(b) == 0:
 		return errors.New("empty value")
 	case b[0] == '"':
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
+		v, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		*s = flexString(v)
@@ -92,8 +93,8 @@ type flexTime time.Time
 func (t *flexTime) UnmarshalJSON(b []byte) error {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquote(b)
+		if err != nil {
 			return err
 		}
 		s = strings.TrimSpace(s)
@@ -159,6 +160,28 @@ func unixTime(v float64, exact int64) (time.Time, error) {
 	}
 }
 
+// unquote decodes a JSON string literal. One without escapes or control
+// characters, in valid UTF-8 (nearly every string Meta sends), is its own
+// text, as encoding/json would find; the rest goes through encoding/json.
+func unquote(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' {
+		inner := b[1 : len(b)-1]
+		plain := true
+		for _, c := range inner {
+			if c == '\\' || c == '"' || c < ' ' {
+				plain = false
+				break
+			}
+		}
+		if plain && utf8.Valid(inner) {
+			return string(inner), nil
+		}
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
 // jsonText is a field that should hold JSON encoded as a string (Flows'
 // response_json); an object sent in its place is kept as its JSON text.
 type jsonText string
@@ -184,7 +207,7 @@ func number(b []byte) (f float64, ok bool, err error) {
 	b = bytes.TrimSpace(b)
 	s := string(b)
 	if len(b) > 0 && b[0] == '"' {
-		if err := json.Unmarshal(b, &s); err != nil {
+		if s, err = unquote(b); err != nil {
 			return 0, false, err
 		}
 		s = strings.TrimSpace(s)
@@ -227,12 +250,32 @@ type object struct {
 	problems *[]string
 }
 
-// newObject decodes raw, which must be a JSON object.
+// newObject decodes raw, which must be a JSON object. The object's values
+// are spans of a private copy of raw (see spans.go): the caller may reuse
+// raw, and spanObject reads them without checking them again.
 func newObject(raw []byte, problems *[]string) (object, error) {
+	b := trimJSONSpace(raw)
+	if len(b) > 0 && b[0] == '{' && json.Valid(b) {
+		b = bytes.Clone(b)
+		return object{m: splitObject(b), problems: problems}, nil
+	}
+	return decodeObject(b, problems)
+}
+
+// spanObject is newObject for a value of an object or item of an array
+// that newObject already checked: valid JSON, in memory Parse owns.
+func spanObject(raw []byte, problems *[]string) (object, error) {
+	b := trimJSONSpace(raw)
+	if len(b) > 0 && b[0] == '{' {
+		return object{m: splitObject(b), problems: problems}, nil
+	}
+	return decodeObject(b, problems)
+}
+
+// decodeObject explains why b is not an object (or decodes it the slow way):
+// its errors are encoding/json's, with the byte offset of a syntax error.
+func decodeObject(b []byte, problems *[]string) (object, error) {
 	o := object{problems: problems}
-	// Only JSON's own whitespace: bytes.TrimSpace would also strip Unicode
-	// spaces (U+00A0, U+2028 …) and so accept a body that is not JSON.
-	b := bytes.Trim(raw, " \t\r\n")
 	if len(b) == 0 {
 		return o, errors.New("is empty")
 	}
@@ -248,6 +291,10 @@ func newObject(raw []byte, problems *[]string) (object, error) {
 	}
 	return o, nil
 }
+
+// trimJSONSpace trims only JSON's own whitespace: bytes.TrimSpace would also
+// strip Unicode spaces (U+00A0, U+2028 …) and so accept a body that is not JSON.
+func trimJSONSpace(b []byte) []byte { return bytes.Trim(b, " \t\r\n") }
 
 // has tells whether key is present and not null.
 func (o object) has(key string) bool {
@@ -267,16 +314,40 @@ func (o object) decode(key string, dst any) bool {
 	return true
 }
 
+// items is decode into []json.RawMessage: an array is cut into spans
+// rather than checked and copied again; anything else fails as decode does.
+func (o object) items(key string) ([]json.RawMessage, bool) {
+	if !o.has(key) {
+		return nil, false
+	}
+	if raw := o.m[key]; raw[0] == '[' {
+		return splitArray(raw), true
+	}
+	var raws []json.RawMessage
+	return raws, o.decode(key, &raws)
+}
+
+// str and time call the lenient decoders directly on the span, which is
+// what json.Unmarshal would do after checking it again.
 func (o object) str(key string) string {
 	var s flexString
-	o.decode(key, &s)
+	o.decodeSelf(key, &s)
 	return string(s)
 }
 
 func (o object) time(key string) time.Time {
 	var t flexTime
-	o.decode(key, &t)
+	o.decodeSelf(key, &t)
 	return time.Time(t)
+}
+
+// decodeSelf is decode for a type that decodes itself.
+func (o object) decodeSelf(key string, dst json.Unmarshaler) {
+	if o.has(key) {
+		if err := dst.UnmarshalJSON(o.m[key]); err != nil {
+			o.problem(key, err)
+		}
+	}
 }
 
 func (o object) problem(key string, err error) {

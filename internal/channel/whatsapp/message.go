@@ -194,7 +194,7 @@ func parseMessage(raw json.RawMessage, v *valueInfo) Message {
 		Raw:                raw,
 	}
 	m.Problems = append(m.Problems, v.problems...)
-	o, err := newObject(raw, &m.Problems)
+	o, err := spanObject(raw, &m.Problems)
 	if err != nil { // the caller checked it is an object; stay safe anyway
 		m.Problems = append(m.Problems, "message "+err.Error())
 		m.Unsupported = true

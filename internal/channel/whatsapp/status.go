@@ -49,7 +49,7 @@ type Pricing struct {
 func parseStatus(raw json.RawMessage, v *valueInfo) Status {
 	s := Status{PhoneNumberID: v.phoneNumberID, DisplayPhoneNumber: v.displayPhone, WABAID: v.wabaID, Raw: raw}
 	s.Problems = append(s.Problems, v.problems...)
-	o, err := newObject(raw, &s.Problems)
+	o, err := spanObject(raw, &s.Problems)
 	if err != nil {
 		s.Problems = append(s.Problems, "status "+err.Error())
 		return s

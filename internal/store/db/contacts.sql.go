@@ -58,6 +58,34 @@ func (q *Queries) ChannelIdentities(ctx context.Context, arg ChannelIdentitiesPa
 	return items, nil
 }
 
+const contactByIdentity = `-- name: ContactByIdentity :one
+SELECT c.id, c.workspace_id, c.name, c.email, c.phone, c.attributes, c.created_at, c.updated_at FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+WHERE i.channel_id = $1 AND i.external_id = $2 AND c.workspace_id = $3
+`
+
+type ContactByIdentityParams struct {
+	ChannelID   string
+	ExternalID  string
+	WorkspaceID string
+}
+
+// The contact a channel id belongs to, in one lookup: every inbound message asks.
+func (q *Queries) ContactByIdentity(ctx context.Context, arg ContactByIdentityParams) (Contact, error) {
+	row := q.queryRow(ctx, q.contactByIdentityStmt, contactByIdentity, arg.ChannelID, arg.ExternalID, arg.WorkspaceID)
+	var i Contact
+	err := row.Scan(
+		&i.ID,
+		&i.WorkspaceID,
+		&i.Name,
+		&i.Email,
+		&i.Phone,
+		&i.Attributes,
+		&i.CreatedAt,
+		&i.UpdatedAt,
+	)
+	return i, err
+}
+
 const createContact = `-- name: CreateContact :exec
 INSERT INTO contacts (id, workspace_id, name, email, phone, attributes, created_at, updated_at)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $7)

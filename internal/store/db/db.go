@@ -33,6 +33,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.advanceMessageStatusStmt, err = db.PrepareContext(ctx, advanceMessageStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query AdvanceMessageStatus: %w", err)
 	}
+	if q.broadcastOfMessageStmt, err = db.PrepareContext(ctx, broadcastOfMessage); err != nil {
+		return nil, fmt.Errorf("error preparing query BroadcastOfMessage: %w", err)
+	}
+	if q.cancelQueuedMessagesStmt, err = db.PrepareContext(ctx, cancelQueuedMessages); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelQueuedMessages: %w", err)
+	}
+	if q.cancelRecipientsStmt, err = db.PrepareContext(ctx, cancelRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query CancelRecipients: %w", err)
+	}
 	if q.channelIdentitiesStmt, err = db.PrepareContext(ctx, channelIdentities); err != nil {
 		return nil, fmt.Errorf("error preparing query ChannelIdentities: %w", err)
 	}
@@ -42,11 +51,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.claimMessageStmt, err = db.PrepareContext(ctx, claimMessage); err != nil {
 		return nil, fmt.Errorf("error preparing query ClaimMessage: %w", err)
 	}
+	if q.contactByIdentityStmt, err = db.PrepareContext(ctx, contactByIdentity); err != nil {
+		return nil, fmt.Errorf("error preparing query ContactByIdentity: %w", err)
+	}
+	if q.contactConversationOnChannelStmt, err = db.PrepareContext(ctx, contactConversationOnChannel); err != nil {
+		return nil, fmt.Errorf("error preparing query ContactConversationOnChannel: %w", err)
+	}
 	if q.countBusinessInitiatedStmt, err = db.PrepareContext(ctx, countBusinessInitiated); err != nil {
 		return nil, fmt.Errorf("error preparing query CountBusinessInitiated: %w", err)
 	}
 	if q.countOwnersStmt, err = db.PrepareContext(ctx, countOwners); err != nil {
 		return nil, fmt.Errorf("error preparing query CountOwners: %w", err)
+	}
+	if q.countRecipientsByStatusStmt, err = db.PrepareContext(ctx, countRecipientsByStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRecipientsByStatus: %w", err)
+	}
+	if q.countRecipientsInStatusStmt, err = db.PrepareContext(ctx, countRecipientsInStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRecipientsInStatus: %w", err)
+	}
+	if q.countRepliedRecipientsStmt, err = db.PrepareContext(ctx, countRepliedRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query CountRepliedRecipients: %w", err)
 	}
 	if q.countWorkspacesStmt, err = db.PrepareContext(ctx, countWorkspaces); err != nil {
 		return nil, fmt.Errorf("error preparing query CountWorkspaces: %w", err)
@@ -57,8 +81,14 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.createAttachmentStmt, err = db.PrepareContext(ctx, createAttachment); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateAttachment: %w", err)
 	}
+	if q.createBroadcastStmt, err = db.PrepareContext(ctx, createBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateBroadcast: %w", err)
+	}
 	if q.createChannelStmt, err = db.PrepareContext(ctx, createChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateChannel: %w", err)
+	}
+	if q.createClosedConversationStmt, err = db.PrepareContext(ctx, createClosedConversation); err != nil {
+		return nil, fmt.Errorf("error preparing query CreateClosedConversation: %w", err)
 	}
 	if q.createContactStmt, err = db.PrepareContext(ctx, createContact); err != nil {
 		return nil, fmt.Errorf("error preparing query CreateContact: %w", err)
@@ -93,6 +123,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteAPITokenStmt, err = db.PrepareContext(ctx, deleteAPIToken); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteAPIToken: %w", err)
 	}
+	if q.deleteBroadcastStmt, err = db.PrepareContext(ctx, deleteBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query DeleteBroadcast: %w", err)
+	}
 	if q.deleteChannelStmt, err = db.PrepareContext(ctx, deleteChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteChannel: %w", err)
 	}
@@ -120,6 +153,15 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.deleteUserSessionsStmt, err = db.PrepareContext(ctx, deleteUserSessions); err != nil {
 		return nil, fmt.Errorf("error preparing query DeleteUserSessions: %w", err)
 	}
+	if q.failedRecipientsStmt, err = db.PrepareContext(ctx, failedRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query FailedRecipients: %w", err)
+	}
+	if q.failuresByCodeStmt, err = db.PrepareContext(ctx, failuresByCode); err != nil {
+		return nil, fmt.Errorf("error preparing query FailuresByCode: %w", err)
+	}
+	if q.finishBroadcastStmt, err = db.PrepareContext(ctx, finishBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query FinishBroadcast: %w", err)
+	}
 	if q.getAPITokenByHashStmt, err = db.PrepareContext(ctx, getAPITokenByHash); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAPITokenByHash: %w", err)
 	}
@@ -128,6 +170,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.getAttachmentByIDStmt, err = db.PrepareContext(ctx, getAttachmentByID); err != nil {
 		return nil, fmt.Errorf("error preparing query GetAttachmentByID: %w", err)
+	}
+	if q.getBroadcastStmt, err = db.PrepareContext(ctx, getBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query GetBroadcast: %w", err)
+	}
+	if q.getBroadcastByIDStmt, err = db.PrepareContext(ctx, getBroadcastByID); err != nil {
+		return nil, fmt.Errorf("error preparing query GetBroadcastByID: %w", err)
 	}
 	if q.getBusinessProfileStmt, err = db.PrepareContext(ctx, getBusinessProfile); err != nil {
 		return nil, fmt.Errorf("error preparing query GetBusinessProfile: %w", err)
@@ -198,20 +246,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.getWorkspaceStmt, err = db.PrepareContext(ctx, getWorkspace); err != nil {
 		return nil, fmt.Errorf("error preparing query GetWorkspace: %w", err)
 	}
+	if q.holdRecipientStmt, err = db.PrepareContext(ctx, holdRecipient); err != nil {
+		return nil, fmt.Errorf("error preparing query HoldRecipient: %w", err)
+	}
 	if q.initiatedRecentlyStmt, err = db.PrepareContext(ctx, initiatedRecently); err != nil {
 		return nil, fmt.Errorf("error preparing query InitiatedRecently: %w", err)
 	}
 	if q.insertSubmittedTemplateStmt, err = db.PrepareContext(ctx, insertSubmittedTemplate); err != nil {
 		return nil, fmt.Errorf("error preparing query InsertSubmittedTemplate: %w", err)
 	}
-	if q.latestConversationStmt, err = db.PrepareContext(ctx, latestConversation); err != nil {
-		return nil, fmt.Errorf("error preparing query LatestConversation: %w", err)
+	if q.latestConversationIDStmt, err = db.PrepareContext(ctx, latestConversationID); err != nil {
+		return nil, fmt.Errorf("error preparing query LatestConversationID: %w", err)
 	}
 	if q.listAPITokensStmt, err = db.PrepareContext(ctx, listAPITokens); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAPITokens: %w", err)
 	}
 	if q.listAttachmentsForMessageStmt, err = db.PrepareContext(ctx, listAttachmentsForMessage); err != nil {
 		return nil, fmt.Errorf("error preparing query ListAttachmentsForMessage: %w", err)
+	}
+	if q.listBroadcastsStmt, err = db.PrepareContext(ctx, listBroadcasts); err != nil {
+		return nil, fmt.Errorf("error preparing query ListBroadcasts: %w", err)
 	}
 	if q.listChannelsStmt, err = db.PrepareContext(ctx, listChannels); err != nil {
 		return nil, fmt.Errorf("error preparing query ListChannels: %w", err)
@@ -227,6 +281,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.listMessagesBeforeStmt, err = db.PrepareContext(ctx, listMessagesBefore); err != nil {
 		return nil, fmt.Errorf("error preparing query ListMessagesBefore: %w", err)
+	}
+	if q.listRecipientsStmt, err = db.PrepareContext(ctx, listRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query ListRecipients: %w", err)
 	}
 	if q.listSegmentsStmt, err = db.PrepareContext(ctx, listSegments); err != nil {
 		return nil, fmt.Errorf("error preparing query ListSegments: %w", err)
@@ -249,11 +306,26 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.markOutgoingReadStmt, err = db.PrepareContext(ctx, markOutgoingRead); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkOutgoingRead: %w", err)
 	}
+	if q.markRecipientQueuedStmt, err = db.PrepareContext(ctx, markRecipientQueued); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkRecipientQueued: %w", err)
+	}
+	if q.markRecipientUnsentStmt, err = db.PrepareContext(ctx, markRecipientUnsent); err != nil {
+		return nil, fmt.Errorf("error preparing query MarkRecipientUnsent: %w", err)
+	}
 	if q.markTemplateGoneStmt, err = db.PrepareContext(ctx, markTemplateGone); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkTemplateGone: %w", err)
 	}
 	if q.markTemplatesNamedDeletedStmt, err = db.PrepareContext(ctx, markTemplatesNamedDeleted); err != nil {
 		return nil, fmt.Errorf("error preparing query MarkTemplatesNamedDeleted: %w", err)
+	}
+	if q.maxRecipientSeqStmt, err = db.PrepareContext(ctx, maxRecipientSeq); err != nil {
+		return nil, fmt.Errorf("error preparing query MaxRecipientSeq: %w", err)
+	}
+	if q.messageByProviderIDStmt, err = db.PrepareContext(ctx, messageByProviderID); err != nil {
+		return nil, fmt.Errorf("error preparing query MessageByProviderID: %w", err)
+	}
+	if q.pendingRecipientsStmt, err = db.PrepareContext(ctx, pendingRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query PendingRecipients: %w", err)
 	}
 	if q.purgePendingStatusesStmt, err = db.PrepareContext(ctx, purgePendingStatuses); err != nil {
 		return nil, fmt.Errorf("error preparing query PurgePendingStatuses: %w", err)
@@ -279,14 +351,32 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.renameTeamStmt, err = db.PrepareContext(ctx, renameTeam); err != nil {
 		return nil, fmt.Errorf("error preparing query RenameTeam: %w", err)
 	}
+	if q.reopenBroadcastStmt, err = db.PrepareContext(ctx, reopenBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query ReopenBroadcast: %w", err)
+	}
+	if q.resetRecipientStmt, err = db.PrepareContext(ctx, resetRecipient); err != nil {
+		return nil, fmt.Errorf("error preparing query ResetRecipient: %w", err)
+	}
 	if q.savePendingStatusStmt, err = db.PrepareContext(ctx, savePendingStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SavePendingStatus: %w", err)
+	}
+	if q.scheduleBroadcastStmt, err = db.PrepareContext(ctx, scheduleBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query ScheduleBroadcast: %w", err)
 	}
 	if q.setAttachmentReadyStmt, err = db.PrepareContext(ctx, setAttachmentReady); err != nil {
 		return nil, fmt.Errorf("error preparing query SetAttachmentReady: %w", err)
 	}
 	if q.setAttachmentUnavailableStmt, err = db.PrepareContext(ctx, setAttachmentUnavailable); err != nil {
 		return nil, fmt.Errorf("error preparing query SetAttachmentUnavailable: %w", err)
+	}
+	if q.setBroadcastAudienceProgressStmt, err = db.PrepareContext(ctx, setBroadcastAudienceProgress); err != nil {
+		return nil, fmt.Errorf("error preparing query SetBroadcastAudienceProgress: %w", err)
+	}
+	if q.setBroadcastCountsStmt, err = db.PrepareContext(ctx, setBroadcastCounts); err != nil {
+		return nil, fmt.Errorf("error preparing query SetBroadcastCounts: %w", err)
+	}
+	if q.setBroadcastStatusStmt, err = db.PrepareContext(ctx, setBroadcastStatus); err != nil {
+		return nil, fmt.Errorf("error preparing query SetBroadcastStatus: %w", err)
 	}
 	if q.setChannelErrorStmt, err = db.PrepareContext(ctx, setChannelError); err != nil {
 		return nil, fmt.Errorf("error preparing query SetChannelError: %w", err)
@@ -324,6 +414,9 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	if q.setTemplateStatusStmt, err = db.PrepareContext(ctx, setTemplateStatus); err != nil {
 		return nil, fmt.Errorf("error preparing query SetTemplateStatus: %w", err)
 	}
+	if q.startBroadcastStmt, err = db.PrepareContext(ctx, startBroadcast); err != nil {
+		return nil, fmt.Errorf("error preparing query StartBroadcast: %w", err)
+	}
 	if q.takePendingStatusesStmt, err = db.PrepareContext(ctx, takePendingStatuses); err != nil {
 		return nil, fmt.Errorf("error preparing query TakePendingStatuses: %w", err)
 	}
@@ -356,6 +449,12 @@ func Prepare(ctx context.Context, db DBTX) (*Queries, error) {
 	}
 	if q.touchConversationOutboundStmt, err = db.PrepareContext(ctx, touchConversationOutbound); err != nil {
 		return nil, fmt.Errorf("error preparing query TouchConversationOutbound: %w", err)
+	}
+	if q.unholdRecipientsStmt, err = db.PrepareContext(ctx, unholdRecipients); err != nil {
+		return nil, fmt.Errorf("error preparing query UnholdRecipients: %w", err)
+	}
+	if q.updateBroadcastDraftStmt, err = db.PrepareContext(ctx, updateBroadcastDraft); err != nil {
+		return nil, fmt.Errorf("error preparing query UpdateBroadcastDraft: %w", err)
 	}
 	if q.updateChannelStmt, err = db.PrepareContext(ctx, updateChannel); err != nil {
 		return nil, fmt.Errorf("error preparing query UpdateChannel: %w", err)
@@ -410,6 +509,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing advanceMessageStatusStmt: %w", cerr)
 		}
 	}
+	if q.broadcastOfMessageStmt != nil {
+		if cerr := q.broadcastOfMessageStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing broadcastOfMessageStmt: %w", cerr)
+		}
+	}
+	if q.cancelQueuedMessagesStmt != nil {
+		if cerr := q.cancelQueuedMessagesStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelQueuedMessagesStmt: %w", cerr)
+		}
+	}
+	if q.cancelRecipientsStmt != nil {
+		if cerr := q.cancelRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing cancelRecipientsStmt: %w", cerr)
+		}
+	}
 	if q.channelIdentitiesStmt != nil {
 		if cerr := q.channelIdentitiesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing channelIdentitiesStmt: %w", cerr)
@@ -425,6 +539,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing claimMessageStmt: %w", cerr)
 		}
 	}
+	if q.contactByIdentityStmt != nil {
+		if cerr := q.contactByIdentityStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing contactByIdentityStmt: %w", cerr)
+		}
+	}
+	if q.contactConversationOnChannelStmt != nil {
+		if cerr := q.contactConversationOnChannelStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing contactConversationOnChannelStmt: %w", cerr)
+		}
+	}
 	if q.countBusinessInitiatedStmt != nil {
 		if cerr := q.countBusinessInitiatedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countBusinessInitiatedStmt: %w", cerr)
@@ -433,6 +557,21 @@ func (q *Queries) Close() error {
 	if q.countOwnersStmt != nil {
 		if cerr := q.countOwnersStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing countOwnersStmt: %w", cerr)
+		}
+	}
+	if q.countRecipientsByStatusStmt != nil {
+		if cerr := q.countRecipientsByStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRecipientsByStatusStmt: %w", cerr)
+		}
+	}
+	if q.countRecipientsInStatusStmt != nil {
+		if cerr := q.countRecipientsInStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRecipientsInStatusStmt: %w", cerr)
+		}
+	}
+	if q.countRepliedRecipientsStmt != nil {
+		if cerr := q.countRepliedRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing countRepliedRecipientsStmt: %w", cerr)
 		}
 	}
 	if q.countWorkspacesStmt != nil {
@@ -450,9 +589,19 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing createAttachmentStmt: %w", cerr)
 		}
 	}
+	if q.createBroadcastStmt != nil {
+		if cerr := q.createBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createBroadcastStmt: %w", cerr)
+		}
+	}
 	if q.createChannelStmt != nil {
 		if cerr := q.createChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing createChannelStmt: %w", cerr)
+		}
+	}
+	if q.createClosedConversationStmt != nil {
+		if cerr := q.createClosedConversationStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing createClosedConversationStmt: %w", cerr)
 		}
 	}
 	if q.createContactStmt != nil {
@@ -510,6 +659,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteAPITokenStmt: %w", cerr)
 		}
 	}
+	if q.deleteBroadcastStmt != nil {
+		if cerr := q.deleteBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing deleteBroadcastStmt: %w", cerr)
+		}
+	}
 	if q.deleteChannelStmt != nil {
 		if cerr := q.deleteChannelStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing deleteChannelStmt: %w", cerr)
@@ -555,6 +709,21 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing deleteUserSessionsStmt: %w", cerr)
 		}
 	}
+	if q.failedRecipientsStmt != nil {
+		if cerr := q.failedRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing failedRecipientsStmt: %w", cerr)
+		}
+	}
+	if q.failuresByCodeStmt != nil {
+		if cerr := q.failuresByCodeStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing failuresByCodeStmt: %w", cerr)
+		}
+	}
+	if q.finishBroadcastStmt != nil {
+		if cerr := q.finishBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing finishBroadcastStmt: %w", cerr)
+		}
+	}
 	if q.getAPITokenByHashStmt != nil {
 		if cerr := q.getAPITokenByHashStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAPITokenByHashStmt: %w", cerr)
@@ -568,6 +737,16 @@ func (q *Queries) Close() error {
 	if q.getAttachmentByIDStmt != nil {
 		if cerr := q.getAttachmentByIDStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing getAttachmentByIDStmt: %w", cerr)
+		}
+	}
+	if q.getBroadcastStmt != nil {
+		if cerr := q.getBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getBroadcastStmt: %w", cerr)
+		}
+	}
+	if q.getBroadcastByIDStmt != nil {
+		if cerr := q.getBroadcastByIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing getBroadcastByIDStmt: %w", cerr)
 		}
 	}
 	if q.getBusinessProfileStmt != nil {
@@ -685,6 +864,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing getWorkspaceStmt: %w", cerr)
 		}
 	}
+	if q.holdRecipientStmt != nil {
+		if cerr := q.holdRecipientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing holdRecipientStmt: %w", cerr)
+		}
+	}
 	if q.initiatedRecentlyStmt != nil {
 		if cerr := q.initiatedRecentlyStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing initiatedRecentlyStmt: %w", cerr)
@@ -695,9 +879,9 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing insertSubmittedTemplateStmt: %w", cerr)
 		}
 	}
-	if q.latestConversationStmt != nil {
-		if cerr := q.latestConversationStmt.Close(); cerr != nil {
-			err = fmt.Errorf("error closing latestConversationStmt: %w", cerr)
+	if q.latestConversationIDStmt != nil {
+		if cerr := q.latestConversationIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing latestConversationIDStmt: %w", cerr)
 		}
 	}
 	if q.listAPITokensStmt != nil {
@@ -708,6 +892,11 @@ func (q *Queries) Close() error {
 	if q.listAttachmentsForMessageStmt != nil {
 		if cerr := q.listAttachmentsForMessageStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listAttachmentsForMessageStmt: %w", cerr)
+		}
+	}
+	if q.listBroadcastsStmt != nil {
+		if cerr := q.listBroadcastsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listBroadcastsStmt: %w", cerr)
 		}
 	}
 	if q.listChannelsStmt != nil {
@@ -733,6 +922,11 @@ func (q *Queries) Close() error {
 	if q.listMessagesBeforeStmt != nil {
 		if cerr := q.listMessagesBeforeStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing listMessagesBeforeStmt: %w", cerr)
+		}
+	}
+	if q.listRecipientsStmt != nil {
+		if cerr := q.listRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing listRecipientsStmt: %w", cerr)
 		}
 	}
 	if q.listSegmentsStmt != nil {
@@ -770,6 +964,16 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing markOutgoingReadStmt: %w", cerr)
 		}
 	}
+	if q.markRecipientQueuedStmt != nil {
+		if cerr := q.markRecipientQueuedStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markRecipientQueuedStmt: %w", cerr)
+		}
+	}
+	if q.markRecipientUnsentStmt != nil {
+		if cerr := q.markRecipientUnsentStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing markRecipientUnsentStmt: %w", cerr)
+		}
+	}
 	if q.markTemplateGoneStmt != nil {
 		if cerr := q.markTemplateGoneStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markTemplateGoneStmt: %w", cerr)
@@ -778,6 +982,21 @@ func (q *Queries) Close() error {
 	if q.markTemplatesNamedDeletedStmt != nil {
 		if cerr := q.markTemplatesNamedDeletedStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing markTemplatesNamedDeletedStmt: %w", cerr)
+		}
+	}
+	if q.maxRecipientSeqStmt != nil {
+		if cerr := q.maxRecipientSeqStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing maxRecipientSeqStmt: %w", cerr)
+		}
+	}
+	if q.messageByProviderIDStmt != nil {
+		if cerr := q.messageByProviderIDStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing messageByProviderIDStmt: %w", cerr)
+		}
+	}
+	if q.pendingRecipientsStmt != nil {
+		if cerr := q.pendingRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing pendingRecipientsStmt: %w", cerr)
 		}
 	}
 	if q.purgePendingStatusesStmt != nil {
@@ -820,9 +1039,24 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing renameTeamStmt: %w", cerr)
 		}
 	}
+	if q.reopenBroadcastStmt != nil {
+		if cerr := q.reopenBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing reopenBroadcastStmt: %w", cerr)
+		}
+	}
+	if q.resetRecipientStmt != nil {
+		if cerr := q.resetRecipientStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing resetRecipientStmt: %w", cerr)
+		}
+	}
 	if q.savePendingStatusStmt != nil {
 		if cerr := q.savePendingStatusStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing savePendingStatusStmt: %w", cerr)
+		}
+	}
+	if q.scheduleBroadcastStmt != nil {
+		if cerr := q.scheduleBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing scheduleBroadcastStmt: %w", cerr)
 		}
 	}
 	if q.setAttachmentReadyStmt != nil {
@@ -833,6 +1067,21 @@ func (q *Queries) Close() error {
 	if q.setAttachmentUnavailableStmt != nil {
 		if cerr := q.setAttachmentUnavailableStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing setAttachmentUnavailableStmt: %w", cerr)
+		}
+	}
+	if q.setBroadcastAudienceProgressStmt != nil {
+		if cerr := q.setBroadcastAudienceProgressStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setBroadcastAudienceProgressStmt: %w", cerr)
+		}
+	}
+	if q.setBroadcastCountsStmt != nil {
+		if cerr := q.setBroadcastCountsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setBroadcastCountsStmt: %w", cerr)
+		}
+	}
+	if q.setBroadcastStatusStmt != nil {
+		if cerr := q.setBroadcastStatusStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing setBroadcastStatusStmt: %w", cerr)
 		}
 	}
 	if q.setChannelErrorStmt != nil {
@@ -895,6 +1144,11 @@ func (q *Queries) Close() error {
 			err = fmt.Errorf("error closing setTemplateStatusStmt: %w", cerr)
 		}
 	}
+	if q.startBroadcastStmt != nil {
+		if cerr := q.startBroadcastStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing startBroadcastStmt: %w", cerr)
+		}
+	}
 	if q.takePendingStatusesStmt != nil {
 		if cerr := q.takePendingStatusesStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing takePendingStatusesStmt: %w", cerr)
@@ -948,6 +1202,16 @@ func (q *Queries) Close() error {
 	if q.touchConversationOutboundStmt != nil {
 		if cerr := q.touchConversationOutboundStmt.Close(); cerr != nil {
 			err = fmt.Errorf("error closing touchConversationOutboundStmt: %w", cerr)
+		}
+	}
+	if q.unholdRecipientsStmt != nil {
+		if cerr := q.unholdRecipientsStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing unholdRecipientsStmt: %w", cerr)
+		}
+	}
+	if q.updateBroadcastDraftStmt != nil {
+		if cerr := q.updateBroadcastDraftStmt.Close(); cerr != nil {
+			err = fmt.Errorf("error closing updateBroadcastDraftStmt: %w", cerr)
 		}
 	}
 	if q.updateChannelStmt != nil {
@@ -1042,257 +1306,323 @@ func (q *Queries) queryRow(ctx context.Context, stmt *sql.Stmt, query string, ar
 }
 
 type Queries struct {
-	db                            DBTX
-	tx                            *sql.Tx
-	addContactTagStmt             *sql.Stmt
-	addTeamMemberStmt             *sql.Stmt
-	advanceMessageStatusStmt      *sql.Stmt
-	channelIdentitiesStmt         *sql.Stmt
-	channelTemplatesStmt          *sql.Stmt
-	claimMessageStmt              *sql.Stmt
-	countBusinessInitiatedStmt    *sql.Stmt
-	countOwnersStmt               *sql.Stmt
-	countWorkspacesStmt           *sql.Stmt
-	createAPITokenStmt            *sql.Stmt
-	createAttachmentStmt          *sql.Stmt
-	createChannelStmt             *sql.Stmt
-	createContactStmt             *sql.Stmt
-	createContactOptOutStmt       *sql.Stmt
-	createConversationStmt        *sql.Stmt
-	createIdentityStmt            *sql.Stmt
-	createMessageStmt             *sql.Stmt
-	createSegmentStmt             *sql.Stmt
-	createSessionStmt             *sql.Stmt
-	createTeamStmt                *sql.Stmt
-	createUserStmt                *sql.Stmt
-	createWorkspaceStmt           *sql.Stmt
-	deleteAPITokenStmt            *sql.Stmt
-	deleteChannelStmt             *sql.Stmt
-	deleteContactStmt             *sql.Stmt
-	deleteContactOptOutStmt       *sql.Stmt
-	deleteExpiredSessionsStmt     *sql.Stmt
-	deleteSegmentStmt             *sql.Stmt
-	deleteSessionStmt             *sql.Stmt
-	deleteTeamStmt                *sql.Stmt
-	deleteUserStmt                *sql.Stmt
-	deleteUserSessionsStmt        *sql.Stmt
-	getAPITokenByHashStmt         *sql.Stmt
-	getAttachmentStmt             *sql.Stmt
-	getAttachmentByIDStmt         *sql.Stmt
-	getBusinessProfileStmt        *sql.Stmt
-	getChannelStmt                *sql.Stmt
-	getChannelByIDStmt            *sql.Stmt
-	getChannelHealthStmt          *sql.Stmt
-	getContactStmt                *sql.Stmt
-	getContactByEmailStmt         *sql.Stmt
-	getContactByPhoneStmt         *sql.Stmt
-	getContactOptOutStmt          *sql.Stmt
-	getConversationStmt           *sql.Stmt
-	getConversationByIDStmt       *sql.Stmt
-	getIdentityStmt               *sql.Stmt
-	getMessageStmt                *sql.Stmt
-	getMessageByIDStmt            *sql.Stmt
-	getMessageByProviderIDStmt    *sql.Stmt
-	getSegmentStmt                *sql.Stmt
-	getSessionStmt                *sql.Stmt
-	getTeamStmt                   *sql.Stmt
-	getTemplateStmt               *sql.Stmt
-	getTemplateSyncStmt           *sql.Stmt
-	getUserStmt                   *sql.Stmt
-	getUserByEmailStmt            *sql.Stmt
-	getUserByIDStmt               *sql.Stmt
-	getWorkspaceStmt              *sql.Stmt
-	initiatedRecentlyStmt         *sql.Stmt
-	insertSubmittedTemplateStmt   *sql.Stmt
-	latestConversationStmt        *sql.Stmt
-	listAPITokensStmt             *sql.Stmt
-	listAttachmentsForMessageStmt *sql.Stmt
-	listChannelsStmt              *sql.Stmt
-	listContactIdentitiesStmt     *sql.Stmt
-	listContactTagsStmt           *sql.Stmt
-	listMessagesStmt              *sql.Stmt
-	listMessagesBeforeStmt        *sql.Stmt
-	listSegmentsStmt              *sql.Stmt
-	listTeamMembersStmt           *sql.Stmt
-	listTeamsStmt                 *sql.Stmt
-	listTemplatesStmt             *sql.Stmt
-	listUsersStmt                 *sql.Stmt
-	markConversationReadStmt      *sql.Stmt
-	markOutgoingReadStmt          *sql.Stmt
-	markTemplateGoneStmt          *sql.Stmt
-	markTemplatesNamedDeletedStmt *sql.Stmt
-	purgePendingStatusesStmt      *sql.Stmt
-	putBusinessProfileStmt        *sql.Stmt
-	queuedMessagesStmt            *sql.Stmt
-	recordBusinessInitiatedStmt   *sql.Stmt
-	recordProviderIDStmt          *sql.Stmt
-	removeContactTagStmt          *sql.Stmt
-	removeTeamMemberStmt          *sql.Stmt
-	renameTeamStmt                *sql.Stmt
-	savePendingStatusStmt         *sql.Stmt
-	setAttachmentReadyStmt        *sql.Stmt
-	setAttachmentUnavailableStmt  *sql.Stmt
-	setChannelErrorStmt           *sql.Stmt
-	setChannelInfoStmt            *sql.Stmt
-	setConversationAssignmentStmt *sql.Stmt
-	setConversationBotPausedStmt  *sql.Stmt
-	setConversationReferralStmt   *sql.Stmt
-	setConversationStatusStmt     *sql.Stmt
-	setMessagePricingStmt         *sql.Stmt
-	setMessageProviderIDStmt      *sql.Stmt
-	setMessageStatusStmt          *sql.Stmt
-	setTemplateCategoryStmt       *sql.Stmt
-	setTemplateQualityStmt        *sql.Stmt
-	setTemplateStatusStmt         *sql.Stmt
-	takePendingStatusesStmt       *sql.Stmt
-	templateByKeyStmt             *sql.Stmt
-	templateByProviderIDStmt      *sql.Stmt
-	templateChannelsStmt          *sql.Stmt
-	templateSyncFailedStmt        *sql.Stmt
-	templateSyncSucceededStmt     *sql.Stmt
-	templatesNamedStmt            *sql.Stmt
-	touchAPITokenStmt             *sql.Stmt
-	touchChannelWebhookStmt       *sql.Stmt
-	touchConversationInboundStmt  *sql.Stmt
-	touchConversationOutboundStmt *sql.Stmt
-	updateChannelStmt             *sql.Stmt
-	updateContactStmt             *sql.Stmt
-	updateSegmentStmt             *sql.Stmt
-	updateUserStmt                *sql.Stmt
-	updateUserPasswordStmt        *sql.Stmt
-	upsertTemplateStmt            *sql.Stmt
-	visitorAttachmentStmt         *sql.Stmt
-	visitorConversationStmt       *sql.Stmt
-	visitorMessagesStmt           *sql.Stmt
-	visitorMessagesBeforeStmt     *sql.Stmt
-	wakeSnoozedStmt               *sql.Stmt
+	db                               DBTX
+	tx                               *sql.Tx
+	addContactTagStmt                *sql.Stmt
+	addTeamMemberStmt                *sql.Stmt
+	advanceMessageStatusStmt         *sql.Stmt
+	broadcastOfMessageStmt           *sql.Stmt
+	cancelQueuedMessagesStmt         *sql.Stmt
+	cancelRecipientsStmt             *sql.Stmt
+	channelIdentitiesStmt            *sql.Stmt
+	channelTemplatesStmt             *sql.Stmt
+	claimMessageStmt                 *sql.Stmt
+	contactByIdentityStmt            *sql.Stmt
+	contactConversationOnChannelStmt *sql.Stmt
+	countBusinessInitiatedStmt       *sql.Stmt
+	countOwnersStmt                  *sql.Stmt
+	countRecipientsByStatusStmt      *sql.Stmt
+	countRecipientsInStatusStmt      *sql.Stmt
+	countRepliedRecipientsStmt       *sql.Stmt
+	countWorkspacesStmt              *sql.Stmt
+	createAPITokenStmt               *sql.Stmt
+	createAttachmentStmt             *sql.Stmt
+	createBroadcastStmt              *sql.Stmt
+	createChannelStmt                *sql.Stmt
+	createClosedConversationStmt     *sql.Stmt
+	createContactStmt                *sql.Stmt
+	createContactOptOutStmt          *sql.Stmt
+	createConversationStmt           *sql.Stmt
+	createIdentityStmt               *sql.Stmt
+	createMessageStmt                *sql.Stmt
+	createSegmentStmt                *sql.Stmt
+	createSessionStmt                *sql.Stmt
+	createTeamStmt                   *sql.Stmt
+	createUserStmt                   *sql.Stmt
+	createWorkspaceStmt              *sql.Stmt
+	deleteAPITokenStmt               *sql.Stmt
+	deleteBroadcastStmt              *sql.Stmt
+	deleteChannelStmt                *sql.Stmt
+	deleteContactStmt                *sql.Stmt
+	deleteContactOptOutStmt          *sql.Stmt
+	deleteExpiredSessionsStmt        *sql.Stmt
+	deleteSegmentStmt                *sql.Stmt
+	deleteSessionStmt                *sql.Stmt
+	deleteTeamStmt                   *sql.Stmt
+	deleteUserStmt                   *sql.Stmt
+	deleteUserSessionsStmt           *sql.Stmt
+	failedRecipientsStmt             *sql.Stmt
+	failuresByCodeStmt               *sql.Stmt
+	finishBroadcastStmt              *sql.Stmt
+	getAPITokenByHashStmt            *sql.Stmt
+	getAttachmentStmt                *sql.Stmt
+	getAttachmentByIDStmt            *sql.Stmt
+	getBroadcastStmt                 *sql.Stmt
+	getBroadcastByIDStmt             *sql.Stmt
+	getBusinessProfileStmt           *sql.Stmt
+	getChannelStmt                   *sql.Stmt
+	getChannelByIDStmt               *sql.Stmt
+	getChannelHealthStmt             *sql.Stmt
+	getContactStmt                   *sql.Stmt
+	getContactByEmailStmt            *sql.Stmt
+	getContactByPhoneStmt            *sql.Stmt
+	getContactOptOutStmt             *sql.Stmt
+	getConversationStmt              *sql.Stmt
+	getConversationByIDStmt          *sql.Stmt
+	getIdentityStmt                  *sql.Stmt
+	getMessageStmt                   *sql.Stmt
+	getMessageByIDStmt               *sql.Stmt
+	getMessageByProviderIDStmt       *sql.Stmt
+	getSegmentStmt                   *sql.Stmt
+	getSessionStmt                   *sql.Stmt
+	getTeamStmt                      *sql.Stmt
+	getTemplateStmt                  *sql.Stmt
+	getTemplateSyncStmt              *sql.Stmt
+	getUserStmt                      *sql.Stmt
+	getUserByEmailStmt               *sql.Stmt
+	getUserByIDStmt                  *sql.Stmt
+	getWorkspaceStmt                 *sql.Stmt
+	holdRecipientStmt                *sql.Stmt
+	initiatedRecentlyStmt            *sql.Stmt
+	insertSubmittedTemplateStmt      *sql.Stmt
+	latestConversationIDStmt         *sql.Stmt
+	listAPITokensStmt                *sql.Stmt
+	listAttachmentsForMessageStmt    *sql.Stmt
+	listBroadcastsStmt               *sql.Stmt
+	listChannelsStmt                 *sql.Stmt
+	listContactIdentitiesStmt        *sql.Stmt
+	listContactTagsStmt              *sql.Stmt
+	listMessagesStmt                 *sql.Stmt
+	listMessagesBeforeStmt           *sql.Stmt
+	listRecipientsStmt               *sql.Stmt
+	listSegmentsStmt                 *sql.Stmt
+	listTeamMembersStmt              *sql.Stmt
+	listTeamsStmt                    *sql.Stmt
+	listTemplatesStmt                *sql.Stmt
+	listUsersStmt                    *sql.Stmt
+	markConversationReadStmt         *sql.Stmt
+	markOutgoingReadStmt             *sql.Stmt
+	markRecipientQueuedStmt          *sql.Stmt
+	markRecipientUnsentStmt          *sql.Stmt
+	markTemplateGoneStmt             *sql.Stmt
+	markTemplatesNamedDeletedStmt    *sql.Stmt
+	maxRecipientSeqStmt              *sql.Stmt
+	messageByProviderIDStmt          *sql.Stmt
+	pendingRecipientsStmt            *sql.Stmt
+	purgePendingStatusesStmt         *sql.Stmt
+	putBusinessProfileStmt           *sql.Stmt
+	queuedMessagesStmt               *sql.Stmt
+	recordBusinessInitiatedStmt      *sql.Stmt
+	recordProviderIDStmt             *sql.Stmt
+	removeContactTagStmt             *sql.Stmt
+	removeTeamMemberStmt             *sql.Stmt
+	renameTeamStmt                   *sql.Stmt
+	reopenBroadcastStmt              *sql.Stmt
+	resetRecipientStmt               *sql.Stmt
+	savePendingStatusStmt            *sql.Stmt
+	scheduleBroadcastStmt            *sql.Stmt
+	setAttachmentReadyStmt           *sql.Stmt
+	setAttachmentUnavailableStmt     *sql.Stmt
+	setBroadcastAudienceProgressStmt *sql.Stmt
+	setBroadcastCountsStmt           *sql.Stmt
+	setBroadcastStatusStmt           *sql.Stmt
+	setChannelErrorStmt              *sql.Stmt
+	setChannelInfoStmt               *sql.Stmt
+	setConversationAssignmentStmt    *sql.Stmt
+	setConversationBotPausedStmt     *sql.Stmt
+	setConversationReferralStmt      *sql.Stmt
+	setConversationStatusStmt        *sql.Stmt
+	setMessagePricingStmt            *sql.Stmt
+	setMessageProviderIDStmt         *sql.Stmt
+	setMessageStatusStmt             *sql.Stmt
+	setTemplateCategoryStmt          *sql.Stmt
+	setTemplateQualityStmt           *sql.Stmt
+	setTemplateStatusStmt            *sql.Stmt
+	startBroadcastStmt               *sql.Stmt
+	takePendingStatusesStmt          *sql.Stmt
+	templateByKeyStmt                *sql.Stmt
+	templateByProviderIDStmt         *sql.Stmt
+	templateChannelsStmt             *sql.Stmt
+	templateSyncFailedStmt           *sql.Stmt
+	templateSyncSucceededStmt        *sql.Stmt
+	templatesNamedStmt               *sql.Stmt
+	touchAPITokenStmt                *sql.Stmt
+	touchChannelWebhookStmt          *sql.Stmt
+	touchConversationInboundStmt     *sql.Stmt
+	touchConversationOutboundStmt    *sql.Stmt
+	unholdRecipientsStmt             *sql.Stmt
+	updateBroadcastDraftStmt         *sql.Stmt
+	updateChannelStmt                *sql.Stmt
+	updateContactStmt                *sql.Stmt
+	updateSegmentStmt                *sql.Stmt
+	updateUserStmt                   *sql.Stmt
+	updateUserPasswordStmt           *sql.Stmt
+	upsertTemplateStmt               *sql.Stmt
+	visitorAttachmentStmt            *sql.Stmt
+	visitorConversationStmt          *sql.Stmt
+	visitorMessagesStmt              *sql.Stmt
+	visitorMessagesBeforeStmt        *sql.Stmt
+	wakeSnoozedStmt                  *sql.Stmt
 }
 
 func (q *Queries) WithTx(tx *sql.Tx) *Queries {
 	return &Queries{
-		db:                            tx,
-		tx:                            tx,
-		addContactTagStmt:             q.addContactTagStmt,
-		addTeamMemberStmt:             q.addTeamMemberStmt,
-		advanceMessageStatusStmt:      q.advanceMessageStatusStmt,
-		channelIdentitiesStmt:         q.channelIdentitiesStmt,
-		channelTemplatesStmt:          q.channelTemplatesStmt,
-		claimMessageStmt:              q.claimMessageStmt,
-		countBusinessInitiatedStmt:    q.countBusinessInitiatedStmt,
-		countOwnersStmt:               q.countOwnersStmt,
-		countWorkspacesStmt:           q.countWorkspacesStmt,
-		createAPITokenStmt:            q.createAPITokenStmt,
-		createAttachmentStmt:          q.createAttachmentStmt,
-		createChannelStmt:             q.createChannelStmt,
-		createContactStmt:             q.createContactStmt,
-		createContactOptOutStmt:       q.createContactOptOutStmt,
-		createConversationStmt:        q.createConversationStmt,
-		createIdentityStmt:            q.createIdentityStmt,
-		createMessageStmt:             q.createMessageStmt,
-		createSegmentStmt:             q.createSegmentStmt,
-		createSessionStmt:             q.createSessionStmt,
-		createTeamStmt:                q.createTeamStmt,
-		createUserStmt:                q.createUserStmt,
-		createWorkspaceStmt:           q.createWorkspaceStmt,
-		deleteAPITokenStmt:            q.deleteAPITokenStmt,
-		deleteChannelStmt:             q.deleteChannelStmt,
-		deleteContactStmt:             q.deleteContactStmt,
-		deleteContactOptOutStmt:       q.deleteContactOptOutStmt,
-		deleteExpiredSessionsStmt:     q.deleteExpiredSessionsStmt,
-		deleteSegmentStmt:             q.deleteSegmentStmt,
-		deleteSessionStmt:             q.deleteSessionStmt,
-		deleteTeamStmt:                q.deleteTeamStmt,
-		deleteUserStmt:                q.deleteUserStmt,
-		deleteUserSessionsStmt:        q.deleteUserSessionsStmt,
-		getAPITokenByHashStmt:         q.getAPITokenByHashStmt,
-		getAttachmentStmt:             q.getAttachmentStmt,
-		getAttachmentByIDStmt:         q.getAttachmentByIDStmt,
-		getBusinessProfileStmt:        q.getBusinessProfileStmt,
-		getChannelStmt:                q.getChannelStmt,
-		getChannelByIDStmt:            q.getChannelByIDStmt,
-		getChannelHealthStmt:          q.getChannelHealthStmt,
-		getContactStmt:                q.getContactStmt,
-		getContactByEmailStmt:         q.getContactByEmailStmt,
-		getContactByPhoneStmt:         q.getContactByPhoneStmt,
-		getContactOptOutStmt:          q.getContactOptOutStmt,
-		getConversationStmt:           q.getConversationStmt,
-		getConversationByIDStmt:       q.getConversationByIDStmt,
-		getIdentityStmt:               q.getIdentityStmt,
-		getMessageStmt:                q.getMessageStmt,
-		getMessageByIDStmt:            q.getMessageByIDStmt,
-		getMessageByProviderIDStmt:    q.getMessageByProviderIDStmt,
-		getSegmentStmt:                q.getSegmentStmt,
-		getSessionStmt:                q.getSessionStmt,
-		getTeamStmt:                   q.getTeamStmt,
-		getTemplateStmt:               q.getTemplateStmt,
-		getTemplateSyncStmt:           q.getTemplateSyncStmt,
-		getUserStmt:                   q.getUserStmt,
-		getUserByEmailStmt:            q.getUserByEmailStmt,
-		getUserByIDStmt:               q.getUserByIDStmt,
-		getWorkspaceStmt:              q.getWorkspaceStmt,
-		initiatedRecentlyStmt:         q.initiatedRecentlyStmt,
-		insertSubmittedTemplateStmt:   q.insertSubmittedTemplateStmt,
-		latestConversationStmt:        q.latestConversationStmt,
-		listAPITokensStmt:             q.listAPITokensStmt,
-		listAttachmentsForMessageStmt: q.listAttachmentsForMessageStmt,
-		listChannelsStmt:              q.listChannelsStmt,
-		listContactIdentitiesStmt:     q.listContactIdentitiesStmt,
-		listContactTagsStmt:           q.listContactTagsStmt,
-		listMessagesStmt:              q.listMessagesStmt,
-		listMessagesBeforeStmt:        q.listMessagesBeforeStmt,
-		listSegmentsStmt:              q.listSegmentsStmt,
-		listTeamMembersStmt:           q.listTeamMembersStmt,
-		listTeamsStmt:                 q.listTeamsStmt,
-		listTemplatesStmt:             q.listTemplatesStmt,
-		listUsersStmt:                 q.listUsersStmt,
-		markConversationReadStmt:      q.markConversationReadStmt,
-		markOutgoingReadStmt:          q.markOutgoingReadStmt,
-		markTemplateGoneStmt:          q.markTemplateGoneStmt,
-		markTemplatesNamedDeletedStmt: q.markTemplatesNamedDeletedStmt,
-		purgePendingStatusesStmt:      q.purgePendingStatusesStmt,
-		putBusinessProfileStmt:        q.putBusinessProfileStmt,
-		queuedMessagesStmt:            q.queuedMessagesStmt,
-		recordBusinessInitiatedStmt:   q.recordBusinessInitiatedStmt,
-		recordProviderIDStmt:          q.recordProviderIDStmt,
-		removeContactTagStmt:          q.removeContactTagStmt,
-		removeTeamMemberStmt:          q.removeTeamMemberStmt,
-		renameTeamStmt:                q.renameTeamStmt,
-		savePendingStatusStmt:         q.savePendingStatusStmt,
-		setAttachmentReadyStmt:        q.setAttachmentReadyStmt,
-		setAttachmentUnavailableStmt:  q.setAttachmentUnavailableStmt,
-		setChannelErrorStmt:           q.setChannelErrorStmt,
-		setChannelInfoStmt:            q.setChannelInfoStmt,
-		setConversationAssignmentStmt: q.setConversationAssignmentStmt,
-		setConversationBotPausedStmt:  q.setConversationBotPausedStmt,
-		setConversationReferralStmt:   q.setConversationReferralStmt,
-		setConversationStatusStmt:     q.setConversationStatusStmt,
-		setMessagePricingStmt:         q.setMessagePricingStmt,
-		setMessageProviderIDStmt:      q.setMessageProviderIDStmt,
-		setMessageStatusStmt:          q.setMessageStatusStmt,
-		setTemplateCategoryStmt:       q.setTemplateCategoryStmt,
-		setTemplateQualityStmt:        q.setTemplateQualityStmt,
-		setTemplateStatusStmt:         q.setTemplateStatusStmt,
-		takePendingStatusesStmt:       q.takePendingStatusesStmt,
-		templateByKeyStmt:             q.templateByKeyStmt,
-		templateByProviderIDStmt:      q.templateByProviderIDStmt,
-		templateChannelsStmt:          q.templateChannelsStmt,
-		templateSyncFailedStmt:        q.templateSyncFailedStmt,
-		templateSyncSucceededStmt:     q.templateSyncSucceededStmt,
-		templatesNamedStmt:            q.templatesNamedStmt,
-		touchAPITokenStmt:             q.touchAPITokenStmt,
-		touchChannelWebhookStmt:       q.touchChannelWebhookStmt,
-		touchConversationInboundStmt:  q.touchConversationInboundStmt,
-		touchConversationOutboundStmt: q.touchConversationOutboundStmt,
-		updateChannelStmt:             q.updateChannelStmt,
-		updateContactStmt:             q.updateContactStmt,
-		updateSegmentStmt:             q.updateSegmentStmt,
-		updateUserStmt:                q.updateUserStmt,
-		updateUserPasswordStmt:        q.updateUserPasswordStmt,
-		upsertTemplateStmt:            q.upsertTemplateStmt,
-		visitorAttachmentStmt:         q.visitorAttachmentStmt,
-		visitorConversationStmt:       q.visitorConversationStmt,
-		visitorMessagesStmt:           q.visitorMessagesStmt,
-		visitorMessagesBeforeStmt:     q.visitorMessagesBeforeStmt,
-		wakeSnoozedStmt:               q.wakeSnoozedStmt,
+		db:                               tx,
+		tx:                               tx,
+		addContactTagStmt:                q.addContactTagStmt,
+		addTeamMemberStmt:                q.addTeamMemberStmt,
+		advanceMessageStatusStmt:         q.advanceMessageStatusStmt,
+		broadcastOfMessageStmt:           q.broadcastOfMessageStmt,
+		cancelQueuedMessagesStmt:         q.cancelQueuedMessagesStmt,
+		cancelRecipientsStmt:             q.cancelRecipientsStmt,
+		channelIdentitiesStmt:            q.channelIdentitiesStmt,
+		channelTemplatesStmt:             q.channelTemplatesStmt,
+		claimMessageStmt:                 q.claimMessageStmt,
+		contactByIdentityStmt:            q.contactByIdentityStmt,
+		contactConversationOnChannelStmt: q.contactConversationOnChannelStmt,
+		countBusinessInitiatedStmt:       q.countBusinessInitiatedStmt,
+		countOwnersStmt:                  q.countOwnersStmt,
+		countRecipientsByStatusStmt:      q.countRecipientsByStatusStmt,
+		countRecipientsInStatusStmt:      q.countRecipientsInStatusStmt,
+		countRepliedRecipientsStmt:       q.countRepliedRecipientsStmt,
+		countWorkspacesStmt:              q.countWorkspacesStmt,
+		createAPITokenStmt:               q.createAPITokenStmt,
+		createAttachmentStmt:             q.createAttachmentStmt,
+		createBroadcastStmt:              q.createBroadcastStmt,
+		createChannelStmt:                q.createChannelStmt,
+		createClosedConversationStmt:     q.createClosedConversationStmt,
+		createContactStmt:                q.createContactStmt,
+		createContactOptOutStmt:          q.createContactOptOutStmt,
+		createConversationStmt:           q.createConversationStmt,
+		createIdentityStmt:               q.createIdentityStmt,
+		createMessageStmt:                q.createMessageStmt,
+		createSegmentStmt:                q.createSegmentStmt,
+		createSessionStmt:                q.createSessionStmt,
+		createTeamStmt:                   q.createTeamStmt,
+		createUserStmt:                   q.createUserStmt,
+		createWorkspaceStmt:              q.createWorkspaceStmt,
+		deleteAPITokenStmt:               q.deleteAPITokenStmt,
+		deleteBroadcastStmt:              q.deleteBroadcastStmt,
+		deleteChannelStmt:                q.deleteChannelStmt,
+		deleteContactStmt:                q.deleteContactStmt,
+		deleteContactOptOutStmt:          q.deleteContactOptOutStmt,
+		deleteExpiredSessionsStmt:        q.deleteExpiredSessionsStmt,
+		deleteSegmentStmt:                q.deleteSegmentStmt,
+		deleteSessionStmt:                q.deleteSessionStmt,
+		deleteTeamStmt:                   q.deleteTeamStmt,
+		deleteUserStmt:                   q.deleteUserStmt,
+		deleteUserSessionsStmt:           q.deleteUserSessionsStmt,
+		failedRecipientsStmt:             q.failedRecipientsStmt,
+		failuresByCodeStmt:               q.failuresByCodeStmt,
+		finishBroadcastStmt:              q.finishBroadcastStmt,
+		getAPITokenByHashStmt:            q.getAPITokenByHashStmt,
+		getAttachmentStmt:                q.getAttachmentStmt,
+		getAttachmentByIDStmt:            q.getAttachmentByIDStmt,
+		getBroadcastStmt:                 q.getBroadcastStmt,
+		getBroadcastByIDStmt:             q.getBroadcastByIDStmt,
+		getBusinessProfileStmt:           q.getBusinessProfileStmt,
+		getChannelStmt:                   q.getChannelStmt,
+		getChannelByIDStmt:               q.getChannelByIDStmt,
+		getChannelHealthStmt:             q.getChannelHealthStmt,
+		getContactStmt:                   q.getContactStmt,
+		getContactByEmailStmt:            q.getContactByEmailStmt,
+		getContactByPhoneStmt:            q.getContactByPhoneStmt,
+		getContactOptOutStmt:             q.getContactOptOutStmt,
+		getConversationStmt:              q.getConversationStmt,
+		getConversationByIDStmt:          q.getConversationByIDStmt,
+		getIdentityStmt:                  q.getIdentityStmt,
+		getMessageStmt:                   q.getMessageStmt,
+		getMessageByIDStmt:               q.getMessageByIDStmt,
+		getMessageByProviderIDStmt:       q.getMessageByProviderIDStmt,
+		getSegmentStmt:                   q.getSegmentStmt,
+		getSessionStmt:                   q.getSessionStmt,
+		getTeamStmt:                      q.getTeamStmt,
+		getTemplateStmt:                  q.getTemplateStmt,
+		getTemplateSyncStmt:              q.getTemplateSyncStmt,
+		getUserStmt:                      q.getUserStmt,
+		getUserByEmailStmt:               q.getUserByEmailStmt,
+		getUserByIDStmt:                  q.getUserByIDStmt,
+		getWorkspaceStmt:                 q.getWorkspaceStmt,
+		holdRecipientStmt:                q.holdRecipientStmt,
+		initiatedRecentlyStmt:            q.initiatedRecentlyStmt,
+		insertSubmittedTemplateStmt:      q.insertSubmittedTemplateStmt,
+		latestConversationIDStmt:         q.latestConversationIDStmt,
+		listAPITokensStmt:                q.listAPITokensStmt,
+		listAttachmentsForMessageStmt:    q.listAttachmentsForMessageStmt,
+		listBroadcastsStmt:               q.listBroadcastsStmt,
+		listChannelsStmt:                 q.listChannelsStmt,
+		listContactIdentitiesStmt:        q.listContactIdentitiesStmt,
+		listContactTagsStmt:              q.listContactTagsStmt,
+		listMessagesStmt:                 q.listMessagesStmt,
+		listMessagesBeforeStmt:           q.listMessagesBeforeStmt,
+		listRecipientsStmt:               q.listRecipientsStmt,
+		listSegmentsStmt:                 q.listSegmentsStmt,
+		listTeamMembersStmt:              q.listTeamMembersStmt,
+		listTeamsStmt:                    q.listTeamsStmt,
+		listTemplatesStmt:                q.listTemplatesStmt,
+		listUsersStmt:                    q.listUsersStmt,
+		markConversationReadStmt:         q.markConversationReadStmt,
+		markOutgoingReadStmt:             q.markOutgoingReadStmt,
+		markRecipientQueuedStmt:          q.markRecipientQueuedStmt,
+		markRecipientUnsentStmt:          q.markRecipientUnsentStmt,
+		markTemplateGoneStmt:             q.markTemplateGoneStmt,
+		markTemplatesNamedDeletedStmt:    q.markTemplatesNamedDeletedStmt,
+		maxRecipientSeqStmt:              q.maxRecipientSeqStmt,
+		messageByProviderIDStmt:          q.messageByProviderIDStmt,
+		pendingRecipientsStmt:            q.pendingRecipientsStmt,
+		purgePendingStatusesStmt:         q.purgePendingStatusesStmt,
+		putBusinessProfileStmt:           q.putBusinessProfileStmt,
+		queuedMessagesStmt:               q.queuedMessagesStmt,
+		recordBusinessInitiatedStmt:      q.recordBusinessInitiatedStmt,
+		recordProviderIDStmt:             q.recordProviderIDStmt,
+		removeContactTagStmt:             q.removeContactTagStmt,
+		removeTeamMemberStmt:             q.removeTeamMemberStmt,
+		renameTeamStmt:                   q.renameTeamStmt,
+		reopenBroadcastStmt:              q.reopenBroadcastStmt,
+		resetRecipientStmt:               q.resetRecipientStmt,
+		savePendingStatusStmt:            q.savePendingStatusStmt,
+		scheduleBroadcastStmt:            q.scheduleBroadcastStmt,
+		setAttachmentReadyStmt:           q.setAttachmentReadyStmt,
+		setAttachmentUnavailableStmt:     q.setAttachmentUnavailableStmt,
+		setBroadcastAudienceProgressStmt: q.setBroadcastAudienceProgressStmt,
+		setBroadcastCountsStmt:           q.setBroadcastCountsStmt,
+		setBroadcastStatusStmt:           q.setBroadcastStatusStmt,
+		setChannelErrorStmt:              q.setChannelErrorStmt,
+		setChannelInfoStmt:               q.setChannelInfoStmt,
+		setConversationAssignmentStmt:    q.setConversationAssignmentStmt,
+		setConversationBotPausedStmt:     q.setConversationBotPausedStmt,
+		setConversationReferralStmt:      q.setConversationReferralStmt,
+		setConversationStatusStmt:        q.setConversationStatusStmt,
+		setMessagePricingStmt:            q.setMessagePricingStmt,
+		setMessageProviderIDStmt:         q.setMessageProviderIDStmt,
+		setMessageStatusStmt:             q.setMessageStatusStmt,
+		setTemplateCategoryStmt:          q.setTemplateCategoryStmt,
+		setTemplateQualityStmt:           q.setTemplateQualityStmt,
+		setTemplateStatusStmt:            q.setTemplateStatusStmt,
+		startBroadcastStmt:               q.startBroadcastStmt,
+		takePendingStatusesStmt:          q.takePendingStatusesStmt,
+		templateByKeyStmt:                q.templateByKeyStmt,
+		templateByProviderIDStmt:         q.templateByProviderIDStmt,
+		templateChannelsStmt:             q.templateChannelsStmt,
+		templateSyncFailedStmt:           q.templateSyncFailedStmt,
+		templateSyncSucceededStmt:        q.templateSyncSucceededStmt,
+		templatesNamedStmt:               q.templatesNamedStmt,
+		touchAPITokenStmt:                q.touchAPITokenStmt,
+		touchChannelWebhookStmt:          q.touchChannelWebhookStmt,
+		touchConversationInboundStmt:     q.touchConversationInboundStmt,
+		touchConversationOutboundStmt:    q.touchConversationOutboundStmt,
+		unholdRecipientsStmt:             q.unholdRecipientsStmt,
+		updateBroadcastDraftStmt:         q.updateBroadcastDraftStmt,
+		updateChannelStmt:                q.updateChannelStmt,
+		updateContactStmt:                q.updateContactStmt,
+		updateSegmentStmt:                q.updateSegmentStmt,
+		updateUserStmt:                   q.updateUserStmt,
+		updateUserPasswordStmt:           q.updateUserPasswordStmt,
+		upsertTemplateStmt:               q.upsertTemplateStmt,
+		visitorAttachmentStmt:            q.visitorAttachmentStmt,
+		visitorConversationStmt:          q.visitorConversationStmt,
+		visitorMessagesStmt:              q.visitorMessagesStmt,
+		visitorMessagesBeforeStmt:        q.visitorMessagesBeforeStmt,
+		wakeSnoozedStmt:                  q.wakeSnoozedStmt,
 	}
 }

@@ -277,39 +277,22 @@ func (q *Queries) GetMessageByProviderID(ctx context.Context, arg GetMessageByPr
 	return i, err
 }
 
-const latestConversation = `-- name: LatestConversation :one
-SELECT id, workspace_id, channel_id, contact_id, status, assignee_id, team_id, unread_count, bot_paused, last_message_preview, last_activity_at, last_inbound_at, snoozed_until, created_at, updated_at, referral FROM conversations WHERE contact_id = $1 AND channel_id = $2
+const latestConversationID = `-- name: LatestConversationID :one
+SELECT id FROM conversations WHERE contact_id = $1 AND channel_id = $2
 ORDER BY created_at DESC, id DESC LIMIT 1
 `
 
-type LatestConversationParams struct {
+type LatestConversationIDParams struct {
 	ContactID string
 	ChannelID string
 }
 
 // The thread a contact's next message on a channel belongs to.
-func (q *Queries) LatestConversation(ctx context.Context, arg LatestConversationParams) (Conversation, error) {
-	row := q.queryRow(ctx, q.latestConversationStmt, latestConversation, arg.ContactID, arg.ChannelID)
-	var i Conversation
-	err := row.Scan(
-		&i.ID,
-		&i.WorkspaceID,
-		&i.ChannelID,
-		&i.ContactID,
-		&i.Status,
-		&i.AssigneeID,
-		&i.TeamID,
-		&i.UnreadCount,
-		&i.BotPaused,
-		&i.LastMessagePreview,
-		&i.LastActivityAt,
-		&i.LastInboundAt,
-		&i.SnoozedUntil,
-		&i.CreatedAt,
-		&i.UpdatedAt,
-		&i.Referral,
-	)
-	return i, err
+func (q *Queries) LatestConversationID(ctx context.Context, arg LatestConversationIDParams) (string, error) {
+	row := q.queryRow(ctx, q.latestConversationIDStmt, latestConversationID, arg.ContactID, arg.ChannelID)
+	var id string
+	err := row.Scan(&id)
+	return id, err
 }
 
 const listAttachmentsForMessage = `-- name: ListAttachmentsForMessage :many
@@ -516,6 +499,29 @@ func (q *Queries) MarkOutgoingRead(ctx context.Context, arg MarkOutgoingReadPara
 		return nil, err
 	}
 	return items, nil
+}
+
+const messageByProviderID = `-- name: MessageByProviderID :one
+SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND provider_message_id = $2
+`
+
+type MessageByProviderIDParams struct {
+	ChannelID         string
+	ProviderMessageID sql.NullString
+}
+
+type MessageByProviderIDRow struct {
+	ID             string
+	ConversationID string
+}
+
+// Whether an inbound message is a redelivery: two columns, not *, since
+// the SQLite driver reads every result column's name and type per call.
+func (q *Queries) MessageByProviderID(ctx context.Context, arg MessageByProviderIDParams) (MessageByProviderIDRow, error) {
+	row := q.queryRow(ctx, q.messageByProviderIDStmt, messageByProviderID, arg.ChannelID, arg.ProviderMessageID)
+	var i MessageByProviderIDRow
+	err := row.Scan(&i.ID, &i.ConversationID)
+	return i, err
 }
 
 const setConversationAssignment = `-- name: SetConversationAssignment :execrows

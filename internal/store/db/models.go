@@ -33,6 +33,32 @@ type Attachment struct {
 	Error           string
 }
 
+type Broadcast struct {
+	ID               string
+	WorkspaceID      string
+	ChannelID        string
+	Name             string
+	Status           string
+	PauseReason      string
+	TemplateName     string
+	TemplateLanguage string
+	TemplateValues   string
+	Body             string
+	Audience         string
+	ScheduledAt      sql.NullTime
+	TimeZone         string
+	CreatedBy        sql.NullString
+	Total            int32
+	AudienceCursor   string
+	Materialized     bool
+	IgnoreLimit      bool
+	Counts           string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	StartedAt        sql.NullTime
+	FinishedAt       sql.NullTime
+}
+
 type BusinessProfile struct {
 	ChannelID string
 	Profile   string

@@ -34,6 +34,11 @@ VALUES ($1, $2, $3, $4, $5, $6);
 -- name: GetIdentity :one
 SELECT * FROM contact_identities WHERE channel_id = $1 AND external_id = $2;
 
+-- name: ContactByIdentity :one
+-- The contact a channel id belongs to, in one lookup: every inbound message asks.
+SELECT c.* FROM contact_identities i JOIN contacts c ON c.id = i.contact_id
+WHERE i.channel_id = $1 AND i.external_id = $2 AND c.workspace_id = $3;
+
 -- name: ListContactIdentities :many
 SELECT * FROM contact_identities WHERE contact_id = $1 ORDER BY created_at, id;
 

@@ -9,11 +9,6 @@ SELECT * FROM conversations WHERE workspace_id = $1 AND id = $2;
 -- name: GetConversationByID :one
 SELECT * FROM conversations WHERE id = $1;
 
--- name: LatestConversation :one
--- The thread a contact's next message on a channel belongs to.
-SELECT * FROM conversations WHERE contact_id = $1 AND channel_id = $2
-ORDER BY created_at DESC, id DESC LIMIT 1;
-
 -- name: TouchConversationInbound :exec
 -- An inbound message reopens the thread, counts as unread and refreshes the reply window.
 UPDATE conversations SET
@@ -25,6 +20,11 @@ UPDATE conversations SET
     last_inbound_at = $4,
     updated_at = $3
 WHERE id = $1;
+
+-- name: LatestConversationID :one
+-- The thread a contact's next message on a channel belongs to.
+SELECT id FROM conversations WHERE contact_id = $1 AND channel_id = $2
+ORDER BY created_at DESC, id DESC LIMIT 1;
 
 -- name: TouchConversationOutbound :exec
 UPDATE conversations SET last_message_preview = $2, last_activity_at = $3, updated_at = $3 WHERE id = $1;
@@ -51,6 +51,11 @@ SELECT * FROM messages WHERE workspace_id = $1 AND id = $2;
 
 -- name: GetMessageByProviderID :one
 SELECT * FROM messages WHERE channel_id = $1 AND provider_message_id = $2;
+
+-- name: MessageByProviderID :one
+-- Whether an inbound message is a redelivery: two columns, not *, since
+-- the SQLite driver reads every result column's name and type per call.
+SELECT id, conversation_id FROM messages WHERE channel_id = $1 AND provider_message_id = $2;
 
 -- name: ListMessages :many
 SELECT * FROM messages WHERE conversation_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2;
