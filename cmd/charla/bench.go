@@ -17,7 +17,7 @@ func benchCmd() *cobra.Command {
 		Use:   "bench",
 		Short: "Measure charla on this machine (load, WhatsApp in and out, inbox reads, start-up); see docs/benchmarks.md",
 	}
-	c.AddCommand(benchWebchatCmd(), benchWhatsAppInCmd(), benchWhatsAppOutCmd(), benchInboxCmd(), benchStartupCmd())
+	c.AddCommand(benchWebchatCmd(), benchWhatsAppInCmd(), benchWhatsAppOutCmd(), benchBroadcastCmd(), benchInboxCmd(), benchStartupCmd())
 	return c
 }
 
@@ -99,6 +99,29 @@ func benchWhatsAppOutCmd() *cobra.Command {
 	f.StringVar(&o.Statuses, "statuses", "sent,delivered,read", "statuses the emulator reports back by webhook for each message (\"\" for none)")
 	f.BoolVar(&o.ProviderLimit, "provider-limit", true, "the emulator enforces the same rate as Meta does (130429 beyond it)")
 	f.StringVar(&o.CPUProfile, "cpuprofile", "", "write a CPU profile of the send phase to this file")
+	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
+	return c
+}
+
+func benchBroadcastCmd() *cobra.Command {
+	var o bench.BroadcastOptions
+	var pg string
+	c := &cobra.Command{
+		Use:   "broadcast",
+		Short: "Have `charla serve` send a template broadcast to many contacts; measure its rate, jitter, duplicates, losses, CPU and memory",
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.DB = bench.DBFlag(o.DB, pg)
+			return benchRun(cmd, func(ctx context.Context) error { return bench.Broadcast(ctx, cmd.OutOrStdout(), o) })
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.DB, "db", "sqlite", "sqlite, or a postgres:// URL (a fresh schema is created in it and dropped after)")
+	f.StringVar(&pg, "postgres", "", "a postgres:// URL: the same as --db URL")
+	f.IntVar(&o.Recipients, "recipients", 100_000, "contacts the broadcast goes to")
+	f.Float64Var(&o.Rate, "rate", 1000, "the channel's rate_limit (messages/s), up to 1000")
+	f.StringVar(&o.Statuses, "statuses", "sent,delivered,read", "statuses the emulator reports back by webhook for each message (\"\" for none)")
+	f.BoolVar(&o.ProviderLimit, "provider-limit", true, "the emulator enforces the same rate as Meta does (130429 beyond it)")
+	f.StringVar(&o.Binary, "binary", "", "the charla binary to run as the server (default: go build ./cmd/charla into a temp dir)")
 	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")
 	return c
 }

@@ -8,6 +8,7 @@ import (
 
 	"charla/internal/auth"
 	"charla/internal/blob"
+	"charla/internal/broadcast"
 	"charla/internal/businessprofile"
 	"charla/internal/channel"
 	"charla/internal/config"
@@ -39,7 +40,9 @@ type Services struct {
 	// Templates are WhatsApp message templates; Profiles business profiles.
 	Templates *templates.Service
 	Profiles  *businessprofile.Service
-	Log       *slog.Logger
+	// Broadcasts send one message to many contacts at each channel's rate.
+	Broadcasts *broadcast.Service
+	Log        *slog.Logger
 }
 
 // MaxUpload is the configured upload limit in bytes.
@@ -66,5 +69,6 @@ func New(ctx context.Context, cfg config.Config, d *store.DB, keys *secret.Keys,
 	s.Templates = templates.New(d, channels, s.Jobs, log)
 	s.Templates.Register(s.Jobs, cfg.TemplateSyncEvery)
 	s.Profiles = businessprofile.New(d, channels)
+	s.Broadcasts = broadcast.New(d, s.Jobs, bus, s.Inbox, people, channels, s.Templates, s.Outbound, log, broadcast.Config{})
 	return s, nil
 }

@@ -6,10 +6,11 @@ package outbound
 
 import (
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
+	"net"
 	"os"
 	"time"
 
@@ -48,9 +49,12 @@ type Pipeline struct {
 	channels *channel.Service
 	blobs    blob.Store
 	limiter  *Limiter
+	gate     BulkGate
 	log      *slog.Logger
 	cfg      Config
 }
+
+type riverInsert = river.InsertManyParams
 
 // New registers the pipeline's workers on j and connects it to the inbox.
 func New(d *store.DB, j *jobs.Jobs, in *inbox.Service, ch *channel.Service, blobs blob.Store, log *slog.Logger, cfg Config) *Pipeline {
@@ -60,7 +64,12 @@ func New(d *store.DB, j *jobs.Jobs, in *inbox.Service, ch *channel.Service, blob
 			cfg.Reconcile = d
 		}
 	}
-	p := &Pipeline{db: d, jobs: j, inbox: in, channels: ch, blobs: blobs, limiter: NewLimiter(), log: log, cfg: cfg}
+	var shared SlotSource
+	if d.Dialect == store.Postgres {
+		// Several instances may send on one channel: they share its schedule.
+		shared = pgSlots{db: d.W}
+	}
+	p := &Pipeline{db: d, jobs: j, inbox: in, channels: ch, blobs: blobs, limiter: NewLimiter(shared), log: log, cfg: cfg}
 	jobs.Register(j, &sendWorker{p: p})
 	jobs.Register(j, &mediaWorker{p: p})
 	jobs.Register(j, &readWorker{p: p})
@@ -73,6 +82,9 @@ func New(d *store.DB, j *jobs.Jobs, in *inbox.Service, ch *channel.Service, blob
 // SendArgs is a job to deliver one outgoing message.
 type SendArgs struct {
 	MessageID string `json:"message_id"`
+	// Round tells apart the enqueues of a message held and enqueued again
+	// (SendAgainTx); 0 for the first.
+	Round int `json:"round,omitempty"`
 }
 
 func (SendArgs) Kind() string { return "send_message" }
@@ -127,20 +139,66 @@ func (w *sendWorker) Work(ctx context.Context, job *river.Job[SendArgs]) error {
 	if !ok {
 		return p.inbox.Fail(ctx, out.MessageID, inbox.SendError{Reason: "this channel cannot send messages"})
 	}
-	rate := rateOf(out.Channel, t)
 	urgent := job.Priority == priorityUrgent
-	if err := p.limiter.Wait(ctx, out.Channel.ID, rate, urgent); err != nil {
+	if err := p.limiter.Wait(ctx, out.Channel.ID, RateOf(out.Channel, t), urgent); err != nil {
 		return p.retry(ctx, out.MessageID, job, &channel.DeliveryError{Reason: "interrupted", Retryable: true, Err: err})
+	}
+	if !urgent && p.gate != nil {
+		if done, err := p.gated(ctx, out.MessageID); done || err != nil {
+			return err
+		}
 	}
 	secrets, err := p.channels.Secrets(out.Channel)
 	if err != nil {
 		return err
 	}
 	providerID, err := sender.Send(ctx, out.Channel, secrets, out.Outgoing)
+	if err != nil && cutOff(ctx, err) {
+		// The call was cut off (shutdown, job timeout): the provider may have
+		// the message. It stays "sending", so the next attempt waits for the
+		// provider's status webhook, as after a crash, instead of resending.
+		return err
+	}
 	if err != nil {
-		return p.retry(ctx, out.MessageID, job, channel.AsDeliveryError(err))
+		d := channel.AsDeliveryError(err)
+		if !urgent && p.gate != nil {
+			p.gate.SendFailed(ctx, out.MessageID, d)
+		}
+		return p.retry(ctx, out.MessageID, job, d)
 	}
 	return p.inbox.RecordSent(ctx, out.MessageID, providerID)
+}
+
+// gated asks the bulk gate about a claimed message; done is true when the
+// message was held back or dropped instead of sent.
+func (p *Pipeline) gated(ctx context.Context, messageID string) (done bool, err error) {
+	v, reason, err := p.gate.Gate(ctx, messageID)
+	switch {
+	case err != nil:
+		// Unsure whether it may go: put it back and try again later.
+		if rerr := p.inbox.Release(ctx, messageID); rerr != nil {
+			return true, rerr
+		}
+		return true, err
+	case v == Hold:
+		err := p.db.Tx(ctx, func(tx *store.Tx) error {
+			if err := p.inbox.ReleaseTx(ctx, tx, messageID); err != nil {
+				return err
+			}
+			held, err := p.gate.HoldTx(ctx, tx, messageID)
+			if err == nil && !held {
+				return errResumed
+			}
+			return err
+		})
+		if errors.Is(err, errResumed) {
+			return false, nil // still claimed: send it
+		}
+		return true, err
+	case v == Drop:
+		return true, p.inbox.Fail(ctx, messageID, inbox.SendError{Reason: reason})
+	}
+	return false, nil
 }
 
 // retry puts a message back for another attempt, or fails it for good.
@@ -162,16 +220,16 @@ func (p *Pipeline) retry(ctx context.Context, messageID string, job *river.Job[S
 	return d
 }
 
-// rateOf is the channel's "rate_limit" setting, or its type's default.
-func rateOf(ch channel.Channel, t channel.Type) float64 {
-	var s struct {
-		RateLimit float64 `json:"rate_limit"`
+// errResumed rolls back a hold whose broadcast resumed meanwhile.
+var errResumed = errors.New("outbound: resumed while being held")
+
+// cutOff tells whether a failed provider call ended because this attempt's
+// context did (or the client gave up waiting), not with an answer: the
+// request may have reached the provider.
+func cutOff(ctx context.Context, err error) bool {
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return true
 	}
-	if json.Unmarshal(ch.Settings, &s) == nil && s.RateLimit > 0 {
-		return s.RateLimit
-	}
-	if t == nil {
-		return 0
-	}
-	return t.Capabilities().SendRate
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
