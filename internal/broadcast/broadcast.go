@@ -54,17 +54,8 @@ const (
 )
 
 // EventUpdated is the bus event kind announcing a broadcast's new status
-// or counts (at most a few a second per broadcast); IDOf names it.
+// or counts (at most a few a second per broadcast); Event.Broadcast names it.
 const EventUpdated = "broadcast.updated"
-
-// IDOf returns the broadcast an EventUpdated event is about ("" for other events).
-func IDOf(e events.Event) string {
-	if e.Kind != EventUpdated {
-		return ""
-	}
-	// events.Event has no field for a broadcast; Message carries its id.
-	return e.Message
-}
 
 // Broadcast is one broadcast as the UI and the API show it.
 type Broadcast struct {

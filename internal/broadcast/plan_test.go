@@ -113,7 +113,7 @@ func TestProgressIsAnnounced(t *testing.T) {
 		for {
 			select {
 			case ev := <-sub.C:
-				if broadcast.IDOf(ev) == b.ID {
+				if ev.Kind == broadcast.EventUpdated && ev.Broadcast == b.ID {
 					updates++
 				}
 				continue

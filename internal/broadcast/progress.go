@@ -116,7 +116,7 @@ func (s *Service) announce(ctx context.Context, b db.Broadcast, force bool) {
 // changed tells subscribers a broadcast changed; they re-read it. A lost
 // event only delays a screen.
 func (s *Service) changed(ws, id, channelID string) {
-	e := events.Event{Workspace: ws, Kind: EventUpdated, Message: id, Channel: channelID}
+	e := events.Event{Workspace: ws, Kind: EventUpdated, Broadcast: id, Channel: channelID}
 	if err := s.bus.Publish(context.Background(), e); err != nil {
 		s.log.Warn("publish broadcast event", "broadcast", id, "err", err)
 	}

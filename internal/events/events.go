@@ -34,6 +34,7 @@ type Event struct {
 	Message      string `json:"m,omitempty"`
 	Contact      string `json:"ct,omitempty"`
 	Channel      string `json:"ch,omitempty"`
+	Broadcast    string `json:"b,omitempty"`
 }
 
 func (e Event) validate() error {
