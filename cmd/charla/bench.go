@@ -120,6 +120,7 @@ func benchBroadcastCmd() *cobra.Command {
 	f.IntVar(&o.Recipients, "recipients", 100_000, "contacts the broadcast goes to")
 	f.Float64Var(&o.Rate, "rate", 1000, "the channel's rate_limit (messages/s), up to 1000")
 	f.StringVar(&o.Statuses, "statuses", "sent,delivered,read", "statuses the emulator reports back by webhook for each message (\"\" for none)")
+	f.StringVar(&o.ServerCPUProfile, "server-cpuprofile", "", "write the server's CPU profile to this file")
 	f.BoolVar(&o.ProviderLimit, "provider-limit", true, "the emulator enforces the same rate as Meta does (130429 beyond it)")
 	f.StringVar(&o.Binary, "binary", "", "the charla binary to run as the server (default: go build ./cmd/charla into a temp dir)")
 	f.BoolVar(&o.Keep, "keep", false, "keep the database afterwards")

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"charla/internal/app"
+	"charla/internal/bench"
 	"charla/internal/config"
 	"charla/internal/core"
 	"charla/internal/store"
@@ -33,12 +34,18 @@ func root() *cobra.Command {
 }
 
 func serveCmd() *cobra.Command {
-	return &cobra.Command{
+	var cpuProfile string
+	c := &cobra.Command{
 		Use:   "serve",
 		Short: "Run the HTTP server and background workers",
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
+			stopProfile, err := bench.Profile(cpuProfile)
+			if err != nil {
+				return err
+			}
+			defer stopProfile()
 			cfg, log, err := load()
 			if err != nil {
 				return err
@@ -61,6 +68,9 @@ func serveCmd() *cobra.Command {
 			return app.Serve(ctx, s, ln)
 		},
 	}
+	// For benchmarks: where the server's CPU goes under load.
+	c.Flags().StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile of this run to the file (for benchmarks)")
+	return c
 }
 
 func migrateCmd() *cobra.Command {

@@ -31,6 +31,8 @@ type BroadcastOptions struct {
 	Statuses      string
 	ProviderLimit bool
 	Binary        string // charla binary ("" = go build ./cmd/charla)
+	// ServerCPUProfile is where `charla serve` writes its CPU profile ("" = none).
+	ServerCPUProfile string
 	Keep          bool
 }
 
@@ -97,7 +99,7 @@ func Broadcast(ctx context.Context, w io.Writer, o BroadcastOptions) error {
 		return err
 	}
 	defer d.Close()
-	srv, err := startServe(bin, t, addr)
+	srv, err := startServe(bin, t, addr, o.ServerCPUProfile)
 	if err != nil {
 		return err
 	}

@@ -33,7 +33,7 @@ type serveProc struct {
 
 // startServe runs `charla serve` on t's database and data dir, listening on
 // addr, and samples its resident memory every 250 ms.
-func startServe(bin string, t *target, addr string) (*serveProc, error) {
+func startServe(bin string, t *target, addr, cpuProfile string) (*serveProc, error) {
 	p := &serveProc{logPath: filepath.Join(t.DataDir, "serve.log"), exited: make(chan error, 1),
 		stopSampler: make(chan struct{}), sampled: make(chan struct{})}
 	logf, err := os.Create(p.logPath)
@@ -41,6 +41,9 @@ func startServe(bin string, t *target, addr string) (*serveProc, error) {
 		return nil, err
 	}
 	p.cmd = exec.Command(bin, "serve")
+	if cpuProfile != "" {
+		p.cmd.Args = append(p.cmd.Args, "--cpuprofile", cpuProfile)
+	}
 	p.cmd.Env = append(os.Environ(), "CHARLA_DATA_DIR="+t.DataDir, "DATABASE_URL="+t.URL, "CHARLA_ADDR="+addr,
 		"CHARLA_BASE_URL=http://"+addr, "CHARLA_LOG_FORMAT=text")
 	p.cmd.Stdout, p.cmd.Stderr = logf, logf

@@ -135,8 +135,8 @@ func (t *target) open(ctx context.Context) (*core.Services, error) {
 	return app.Open(ctx, cfg, log)
 }
 
-// profile starts a CPU profile into path ("" = none) and returns its stop.
-func profile(path string) (stop func(), err error) {
+// Profile starts a CPU profile into path ("" = none) and returns its stop.
+func Profile(path string) (stop func(), err error) {
 	if path == "" {
 		return func() {}, nil
 	}

@@ -98,7 +98,7 @@ func Inbox(ctx context.Context, w io.Writer, o InboxOptions) error {
 		}},
 	}
 
-	stopProfile, err := profile(o.CPUProfile)
+	stopProfile, err := Profile(o.CPUProfile)
 	if err != nil {
 		return err
 	}

@@ -173,7 +173,7 @@ func Webchat(ctx context.Context, w io.Writer, o WebchatOptions) error {
 	}
 	fmt.Fprintln(w)
 
-	stopProfile, err := profile(o.CPUProfile)
+	stopProfile, err := Profile(o.CPUProfile)
 	if err != nil {
 		return err
 	}

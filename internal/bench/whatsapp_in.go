@@ -92,7 +92,7 @@ func WhatsAppIn(ctx context.Context, w io.Writer, o WhatsAppInOptions) error {
 	}
 	fmt.Fprintln(w)
 
-	stopProfile, err := profile(o.CPUProfile)
+	stopProfile, err := Profile(o.CPUProfile)
 	if err != nil {
 		return err
 	}

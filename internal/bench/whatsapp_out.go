@@ -178,7 +178,7 @@ func WhatsAppOut(ctx context.Context, w io.Writer, o WhatsAppOutOptions) error {
 		o.Messages, o.Agents, composeTime.Round(time.Millisecond), float64(o.Messages)/composeTime.Seconds())
 
 	// The send phase: start the jobs and wait for the provider to have them all.
-	stopProfile, err := profile(o.CPUProfile)
+	stopProfile, err := Profile(o.CPUProfile)
 	if err != nil {
 		return err
 	}

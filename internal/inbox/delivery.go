@@ -203,11 +203,15 @@ func (s *Service) ApplyStatuses(ctx context.Context, ch channel.Channel, reports
 }
 
 func (s *Service) applyStatus(ctx context.Context, tx *store.Tx, ch channel.Channel, r StatusReport) error {
-	m, err := tx.Q.GetMessageByProviderID(ctx, db.GetMessageByProviderIDParams{ChannelID: ch.ID, ProviderMessageID: nullString(r.ProviderMessageID)})
+	// Two columns, not *: this runs for every status (three per message sent).
+	hit, err := tx.Q.MessageByProviderID(ctx, db.MessageByProviderIDParams{ChannelID: ch.ID, ProviderMessageID: nullString(r.ProviderMessageID)})
+	id := hit.ID
 	if store.NotFound(err) == store.ErrNotFound && r.MessageID != "" {
 		// The provider echoed our id: a send cut off before its answer was
 		// recorded did reach the provider. Record it now, so it is not sent twice.
+		var m db.Message
 		if m, err = tx.Q.GetMessageByID(ctx, r.MessageID); err == nil {
+			id = m.ID
 			if m.ChannelID != ch.ID || m.Direction != Outgoing {
 				err = sql.ErrNoRows
 			} else if !m.ProviderMessageID.Valid {
@@ -229,7 +233,7 @@ func (s *Service) applyStatus(ctx context.Context, tx *store.Tx, ch channel.Chan
 	if err != nil {
 		return err
 	}
-	return s.advance(ctx, tx, m.ID, r)
+	return s.advance(ctx, tx, id, r)
 }
 
 // advance moves a message's status forward and announces it.
