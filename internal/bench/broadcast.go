@@ -33,7 +33,7 @@ type BroadcastOptions struct {
 	Binary        string // charla binary ("" = go build ./cmd/charla)
 	// ServerCPUProfile is where `charla serve` writes its CPU profile ("" = none).
 	ServerCPUProfile string
-	Keep          bool
+	Keep             bool
 }
 
 // benchTemplate is the approved template the broadcast sends, its one
