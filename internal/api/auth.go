@@ -51,12 +51,13 @@ func (a *server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-var errManage = problem.New(problem.Forbidden, "only owners and admins can manage channels")
-
 // requireManager refuses users whose role may not change channels.
-func requireManager(r *http.Request) error {
+func requireManager(r *http.Request) error { return requireManagerOf(r, "channels") }
+
+// requireManagerOf refuses users whose role may not change what, naming it.
+func requireManagerOf(r *http.Request, what string) error {
 	if !user(r).CanManage() {
-		return errManage
+		return problem.New(problem.Forbidden, "only owners and admins can manage %s", what)
 	}
 	return nil
 }

@@ -26,12 +26,42 @@ func (a *server) listContacts(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, err)
 		return
 	}
-	p, err := a.s.Contacts.List(r.Context(), user(r).WorkspaceID, q, after, limit)
+	segmentID, err := idQuery(r, "segment_id")
+	if err != nil {
+		a.error(w, r, err)
+		return
+	}
+	var p contacts.Page
+	if segmentID == "" {
+		p, err = a.s.Contacts.List(r.Context(), user(r).WorkspaceID, q, after, limit)
+	} else {
+		p, err = a.listInSegment(r, segmentID, q, after, limit)
+	}
 	if err != nil {
 		a.error(w, r, err)
 		return
 	}
 	httpx.JSON(w, http.StatusOK, listOf(p.Contacts, idCursor(p.Next), contactOut))
+}
+
+// listInSegment lists the contacts of a saved segment, narrowed by q. A
+// filter holds one search, so q cannot narrow a segment that has its own.
+func (a *server) listInSegment(r *http.Request, id, q, after string, limit int) (contacts.Page, error) {
+	ws := user(r).WorkspaceID
+	sg, err := a.s.Contacts.GetSegment(r.Context(), ws, id)
+	if problem.Is(err, problem.NotFound) {
+		return contacts.Page{}, badRequest("segment_id", "must be a segment of this workspace")
+	}
+	if err != nil {
+		return contacts.Page{}, err
+	}
+	if q != "" {
+		if sg.Filter.Query != "" {
+			return contacts.Page{}, badRequest("q", "this segment already searches by text; list it without q")
+		}
+		sg.Filter.Query = q
+	}
+	return a.s.Contacts.ListFiltered(r.Context(), ws, sg.Filter, after, limit)
 }
 
 // contactFields are the fields create and update share.

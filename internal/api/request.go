@@ -92,21 +92,31 @@ func pathParam(r *http.Request, name string) string {
 // Cursors. Contacts and channels page by id; the API wraps the id so cursors
 // stay opaque and a forged one is a 400 instead of an odd page.
 
-func idCursor(id string) *string {
-	if id == "" {
+func idCursor(id string) *string { return textCursor(id) }
+
+func parseIDCursor(c string) (string, error) {
+	id, err := parseTextCursor(c)
+	if err != nil || (id != "" && !isID(id)) {
+		return "", errForgedCursor
+	}
+	return id, nil
+}
+
+// textCursor wraps a key that is not an id (a segment's name) the same way.
+func textCursor(key string) *string {
+	if key == "" {
 		return nil
 	}
-	c := base64.RawURLEncoding.EncodeToString([]byte(id))
+	c := base64.RawURLEncoding.EncodeToString([]byte(key))
 	return &c
 }
 
-func parseIDCursor(c string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
+var errForgedCursor = badRequest("cursor", "is not a cursor this server gave out")
+
+func parseTextCursor(c string) (string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil || !isID(string(b)) {
-		return "", badRequest("cursor", "is not a cursor this server gave out")
+	if err != nil || !utf8.Valid(b) {
+		return "", errForgedCursor
 	}
 	return string(b), nil
 }
