@@ -2,7 +2,6 @@ package api
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -41,28 +40,16 @@ type audienceJSON struct {
 	ContactIDs []string    `json:"contact_ids"`
 }
 
-// audience checks the request's audience and turns it into the service's.
-// The service checks a draft's audience again; EstimateFor does not.
+// audience turns the request's audience into the service's, checking the
+// ids' form; the service checks the rest (one kind, size, the filter).
 func (j audienceJSON) audience(f problem.Fields) broadcast.Audience {
 	a := broadcast.Audience{SegmentID: j.SegmentID, ContactIDs: j.ContactIDs}
-	set := 0
-	for _, ok := range []bool{j.SegmentID != "", j.Filter != nil, len(j.ContactIDs) > 0} {
-		if ok {
-			set++
-		}
-	}
-	if set != 1 {
-		f.Add("audience", "choose one: a segment_id, a filter or contact_ids")
-	}
 	if j.SegmentID != "" && !isID(j.SegmentID) {
 		f.Add("audience.segment_id", "must be a segment id")
 	}
 	if j.Filter != nil {
 		flt := j.Filter.filter(f, "audience.filter.")
 		a.Filter = &flt
-	}
-	if len(j.ContactIDs) > broadcast.MaxListed {
-		f.Add("audience.contact_ids", fmt.Sprintf("must list at most %d contacts", broadcast.MaxListed))
 	}
 	for _, id := range j.ContactIDs {
 		if !isID(id) {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"charla/internal/problem"
 )
 
 // Estimate is what starting a broadcast would take: how long at the
@@ -36,6 +38,14 @@ type Estimate struct {
 // shows it before starting.
 func (s *Service) EstimateFor(ctx context.Context, ws, channelID string, a Audience) (Estimate, error) {
 	if _, err := s.channels.Get(ctx, ws, channelID); err != nil {
+		return Estimate{}, err
+	}
+	f := problem.Fields{}
+	a, err := s.validateAudience(ctx, ws, a, f)
+	if err == nil {
+		err = f.Err()
+	}
+	if err != nil {
 		return Estimate{}, err
 	}
 	return s.estimate(ctx, ws, channelID, a)

@@ -72,7 +72,10 @@ func (s *Service) Update(ctx context.Context, ws, id string, in Input) (Broadcas
 		return Broadcast{}, problem.New(problem.Conflict, "a %s broadcast can no longer be changed", cur.Status)
 	}
 	in.ChannelID = cur.ChannelID
-	row, err := s.validate(ctx, ws, in, true)
+	// Only a new or changed time must be in the future: renaming a draft
+	// whose old time has passed is fine.
+	moved := in.ScheduledAt != nil && (!cur.ScheduledAt.Valid || !in.ScheduledAt.UTC().Truncate(time.Microsecond).Equal(cur.ScheduledAt.Time.UTC()))
+	row, err := s.validate(ctx, ws, in, moved)
 	if err != nil {
 		return Broadcast{}, err
 	}
