@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	"charla/internal/phone"
 )
 
 // Config is everything charla reads from its environment. The README lists each variable.
@@ -35,6 +37,9 @@ type Config struct {
 	// TemplateSyncEvery is how often WhatsApp templates are re-read from the
 	// provider, besides on demand and on template webhooks (negative: never).
 	TemplateSyncEvery time.Duration `env:"CHARLA_TEMPLATE_SYNC" envDefault:"1h"`
+	// PhoneRegion is the country assumed for numbers typed or imported
+	// without a country code (ISO 3166 code such as BR; empty: none assumed).
+	PhoneRegion string `env:"CHARLA_PHONE_REGION"`
 }
 
 // Load reads the environment and checks what can be checked before start-up.
@@ -64,6 +69,10 @@ func (c *Config) normalize() error {
 	}
 	if c.Storage != "local" && c.Storage != "s3" {
 		return fmt.Errorf("CHARLA_STORAGE must be local or s3, got %q", c.Storage)
+	}
+	c.PhoneRegion = strings.ToUpper(strings.TrimSpace(c.PhoneRegion))
+	if c.PhoneRegion != "" && !phone.KnownRegion(c.PhoneRegion) {
+		return fmt.Errorf("CHARLA_PHONE_REGION must be a two-letter country code such as BR or MX, got %q", c.PhoneRegion)
 	}
 	if c.Storage == "s3" && (c.S3Endpoint == "" || c.S3Bucket == "") {
 		return fmt.Errorf("CHARLA_STORAGE=s3 needs CHARLA_S3_ENDPOINT and CHARLA_S3_BUCKET")

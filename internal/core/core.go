@@ -53,6 +53,7 @@ func (s *Services) MaxUpload() int64 { return s.Config.MaxUploadMB << 20 }
 func New(ctx context.Context, cfg config.Config, d *store.DB, keys *secret.Keys, bus events.Bus, blobs blob.Store, types *channel.Registry, log *slog.Logger) (*Services, error) {
 	channels := channel.NewService(d, keys, types)
 	people := contacts.New(d)
+	people.Region = cfg.PhoneRegion
 	s := &Services{
 		Config: cfg, DB: d, Keys: keys, Bus: bus, Blobs: blobs,
 		Auth:     auth.New(d),

@@ -54,6 +54,11 @@ const maxInputLen = 128
 // maxE164Digits is the ITU E.164 limit on country code + national number.
 const maxE164Digits = 15
 
+// KnownRegion tells whether region is a country code numbers can be read in.
+func KnownRegion(region string) bool {
+	return phonenumbers.GetCountryCodeForRegion(strings.ToUpper(region)) != 0
+}
+
 // Normalize parses a human- or system-entered number into canonical E.164
 // ("+5511987654321").
 //
