@@ -3,9 +3,11 @@ package web
 import (
 	"encoding/json"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"charla/internal/channel"
+	"charla/internal/problem"
 	"charla/internal/web/templates"
 )
 
@@ -55,11 +57,41 @@ func storedSettings(c channel.Channel) map[string]string {
 	_ = json.Unmarshal(c.Settings, &all)
 	out := map[string]string{}
 	for _, f := range templates.ProviderFields(c.Type) {
-		if s, ok := all[f.Key].(string); ok && !f.Secret {
-			out[f.Key] = s
+		switch v := all[f.Key].(type) {
+		case string:
+			if !f.Secret {
+				out[f.Key] = v
+			}
+		case float64:
+			out[f.Key] = strconv.FormatFloat(v, 'f', -1, 64)
 		}
 	}
 	return out
+}
+
+// settingsJSON is a posted form's settings as the channel type reads them:
+// number fields as JSON numbers (null when empty, for the default).
+func settingsJSON(typ string, typed map[string]string) (json.RawMessage, error) {
+	out := map[string]any{}
+	for k, v := range typed {
+		out[k] = v
+	}
+	for _, f := range templates.ProviderFields(typ) {
+		if !f.Number {
+			continue
+		}
+		v := typed[f.Key]
+		out[f.Key] = nil // null, not absent: an edit merges, and null resets to the default
+		if v == "" {
+			continue
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return nil, problem.Field(f.ErrorKey(), "must be a number, like "+f.Placeholder)
+		}
+		out[f.Key] = n
+	}
+	return json.Marshal(out)
 }
 
 // postedProvider reads the form of type typ: the name, the settings (every
@@ -81,12 +113,11 @@ func postedProvider(r *http.Request, typ string) (name string, settings, secrets
 
 func (h *handler) createProvider(w http.ResponseWriter, r *http.Request, typ string) {
 	name, settings, secrets := postedProvider(r, typ)
-	raw, err := json.Marshal(settings)
-	if err != nil {
-		h.fail(w, r, err)
-		return
+	raw, err := settingsJSON(typ, settings)
+	var c channel.Channel
+	if err == nil {
+		c, err = h.s.Channels.Create(r.Context(), currentUser(r.Context()).WorkspaceID, typ, name, raw, secrets)
 	}
-	c, err := h.s.Channels.Create(r.Context(), currentUser(r.Context()).WorkspaceID, typ, name, raw, secrets)
 	if err != nil {
 		h.providerFailed(w, r, err, channel.Channel{Type: typ, Name: name}, settings)
 		return
@@ -96,7 +127,7 @@ func (h *handler) createProvider(w http.ResponseWriter, r *http.Request, typ str
 
 func (h *handler) updateProvider(w http.ResponseWriter, r *http.Request, c channel.Channel) {
 	name, settings, secrets := postedProvider(r, c.Type)
-	raw, err := json.Marshal(settings)
+	raw, err := settingsJSON(c.Type, settings)
 	if err == nil {
 		_, err = h.s.Channels.Update(r.Context(), c.WorkspaceID, c.ID, &name, raw, secrets)
 	}

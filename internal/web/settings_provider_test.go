@@ -115,6 +115,31 @@ func TestConnectWhatsAppCloud(t *testing.T) {
 			after["verify_token"] != stored["verify_token"] || after["greeting"] != "Hi" {
 			t.Fatalf("after update: %s %s %v", c.Name, c.Settings, s)
 		}
+		// The send rate is a number; empty means the provider's default.
+		rate := url.Values{"name": {"Sales 2"}, "phone_number_id": {"106540352242922"}, "waba_id": {"102290129340398"}, "greeting": {"Hi"}}
+		for _, bad := range []string{"fast", "5000"} {
+			rate.Set("rate_limit", bad)
+			if p := b.post("/settings/channels/"+id, rate); p.StatusCode != http.StatusUnprocessableEntity || !p.has(`data-testid="error-settings.rate_limit"`) {
+				t.Fatalf("rate %q: %d\n%s", bad, p.StatusCode, p.body)
+			}
+		}
+		rate.Set("rate_limit", "250")
+		wantRedirect(t, b.post("/settings/channels/"+id, rate), "/settings/channels/"+id+"?done=channel-updated")
+		c, _ = e.s.Channels.Get(ctx, owner.WorkspaceID, id)
+		var withRate struct {
+			RateLimit float64 `json:"rate_limit"`
+		}
+		if err := json.Unmarshal(c.Settings, &withRate); err != nil || withRate.RateLimit != 250 {
+			t.Fatalf("stored rate: %s", c.Settings)
+		}
+		if p := b.get("/settings/channels/" + id); !p.has(`name="rate_limit" value="250"`) {
+			t.Fatalf("the form should show the stored rate:\n%s", p.body)
+		}
+		rate.Set("rate_limit", "")
+		wantRedirect(t, b.post("/settings/channels/"+id, rate), "/settings/channels/"+id+"?done=channel-updated")
+		if c, _ = e.s.Channels.Get(ctx, owner.WorkspaceID, id); strings.Contains(string(c.Settings), "rate_limit") {
+			t.Fatalf("an empty rate should fall back to the default: %s", c.Settings)
+		}
 		p = b.post("/settings/channels/"+id, url.Values{"name": {"Sales 2"}, "phone_number_id": {""}, "waba_id": {"1"}, "access_token": {"typed-but-refused"}})
 		wantStatus(t, p, http.StatusUnprocessableEntity)
 		if !p.has(`data-testid="error-settings.phone_number_id"`) || !p.has(`data-testid="channel-health"`) {

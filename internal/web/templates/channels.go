@@ -47,6 +47,8 @@ type ProviderField struct {
 	Advanced    bool
 	Placeholder string
 	Multiline   bool
+	// Number fields are stored as JSON numbers; empty means the default.
+	Number bool
 }
 
 // ErrorKey is the field name the channel type uses in its errors.
@@ -59,6 +61,13 @@ func (f ProviderField) ErrorKey() string {
 
 var greetingField = ProviderField{Key: "greeting", Label: "Greeting", Multiline: true,
 	Help: "Optional. A welcome text for contacts who write to this number for the first time."}
+
+// rateField is the channel's send rate: shared by agent replies (which go
+// first) and broadcasts.
+func rateField(def, help string) ProviderField {
+	return ProviderField{Key: "rate_limit", Label: "Send rate (messages per second)", Advanced: true, Number: true,
+		Placeholder: def, Help: "Empty for the default (" + def + "/s). " + help}
+}
 
 var providerFields = map[string][]ProviderField{
 	WhatsAppCloud: {
@@ -73,6 +82,7 @@ var providerFields = map[string][]ProviderField{
 		greetingField,
 		{Key: "app_id", Label: "Meta app ID", Placeholder: "e.g. 1234567890123456",
 			Help: "Optional: needed to upload template media samples and the profile photo. Meta app → App settings → Basic → App ID."},
+		rateField("80", "Meta's default throughput is 80 messages per second; numbers Meta upgraded may send up to 1,000."),
 		{Key: "graph_url", Label: "Graph API URL", Advanced: true, Placeholder: "https://graph.facebook.com",
 			Help: "Leave empty for Meta's own; change it only to point at a proxy or a test server."},
 		{Key: "api_version", Label: "API version", Advanced: true, Placeholder: "v23.0",
@@ -84,6 +94,7 @@ var providerFields = map[string][]ProviderField{
 		{Key: "api_key", Label: "API key", Secret: true,
 			Help: "360dialog Hub → your number → API key (sent as D360-API-KEY). charla registers its webhook with it when you save."},
 		greetingField,
+		rateField("10", "360dialog allows 10 requests per second per number unless your plan says otherwise."),
 		{Key: "base_url", Label: "API base URL", Advanced: true, Placeholder: "https://waba-v2.360dialog.io",
 			Help: "Leave empty for 360dialog's; change it only for a test server."},
 	},
