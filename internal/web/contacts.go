@@ -24,7 +24,11 @@ func (h *handler) contactView(ctx context.Context, ws, id string) (templates.Con
 	for _, ch := range chans {
 		names[ch.ID] = ch.Name
 	}
-	return templates.Contact{Contact: c, Channels: names,
+	optOut, err := h.s.Contacts.OptOutOf(ctx, ws, id)
+	if err != nil {
+		return templates.Contact{}, err
+	}
+	return templates.Contact{Contact: c, Channels: names, OptOut: optOut,
 		Form: templates.ContactForm{Name: c.Name, Email: c.Email, Phone: c.Phone}}, nil
 }
 

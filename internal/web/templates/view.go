@@ -180,6 +180,8 @@ type Contact struct {
 	Saved  bool
 	// Channels names the workspace's channels by id, for identities.
 	Channels map[string]string
+	// OptOut is set when the contact opted out of broadcasts.
+	OptOut *contacts.OptOut
 }
 
 // ContactForm is the editable part of a contact.
