@@ -3,9 +3,6 @@ package broadcast_test
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -228,39 +225,5 @@ func refuse(waID string, code int, title string) func(http.Handler) http.Handler
 			}
 			next.ServeHTTP(w, r)
 		})
-	}
-}
-
-// postFailed posts Meta's status webhook saying message wamid failed with
-// code, signed with the app secret, as Meta would.
-func (e *env) postFailed(wamid string, code int, title string) {
-	e.t.Helper()
-	c := e.emu.Config()
-	var to string
-	for _, m := range e.emu.Sent() {
-		if m.ID == wamid {
-			to = m.WaID
-		}
-	}
-	body, _ := json.Marshal(map[string]any{"object": "whatsapp_business_account", "entry": []any{map[string]any{
-		"id": c.WABAID, "changes": []any{map[string]any{"field": "messages", "value": map[string]any{
-			"messaging_product": "whatsapp",
-			"metadata":          map[string]string{"display_phone_number": c.DisplayPhoneNumber, "phone_number_id": c.PhoneNumberID},
-			"statuses": []any{map[string]any{"id": wamid, "status": "failed", "timestamp": fmt.Sprint(time.Now().Unix()),
-				"recipient_id": to, "errors": []any{map[string]any{"code": code, "title": title, "message": title,
-					"error_data": map[string]string{"details": title}}}}},
-		}}}}}})
-	mac := hmac.New(sha256.New, []byte(appSecret))
-	mac.Write(body)
-	req, _ := http.NewRequest(http.MethodPost, e.emu.Callback(), bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(mac.Sum(nil)))
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		e.t.Fatalf("status webhook answered %d", resp.StatusCode)
 	}
 }

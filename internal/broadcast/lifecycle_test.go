@@ -201,7 +201,9 @@ func TestAutoPauseOnReportedFailure(t *testing.T) {
 		e := newEnv(t, d, options{rate: 10, emulator: func(c *emulator.Config) { c.Statuses = []string{"sent"} }})
 		b := e.start(e.create(e.promoInput(broadcast.Audience{ContactIDs: ids(e.people(40))})).ID)
 		coretest.Eventually(t, "a send", func() bool { return e.emu.SentCount() >= 2 })
-		e.postFailed(e.emu.Sent()[0].ID, 131048, "Spam rate limit hit")
+		if err := e.emu.FailMessage(context.Background(), e.emu.Sent()[0].ID, emulator.Failure{Code: 131048, Title: "Spam rate limit hit", Details: "Spam rate limit hit"}); err != nil {
+			t.Fatal(err)
+		}
 		b = e.waitStatus(b.ID, broadcast.Paused)
 		if !strings.Contains(b.PauseReason, "131048") {
 			t.Fatalf("pause reason %q", b.PauseReason)

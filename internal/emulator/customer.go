@@ -129,6 +129,25 @@ func (e *Emulator) inboundContent(msg InboundSpec) (string, any, error) {
 	return typ, content, nil
 }
 
+// FailMessage reports that the sent message wamid failed with f, as Meta
+// does after accepting a send (e.g. 131048 spam rate limit, 131026
+// undeliverable); delivery works as for CustomerSends.
+func (e *Emulator) FailMessage(ctx context.Context, wamid string, f Failure) error {
+	var ev *statusEvent
+	e.log.mu.Lock()
+	for _, m := range e.log.sent {
+		if m.ID == wamid {
+			ev = &statusEvent{id: m.ID, waID: m.WaID, status: "failed", category: m.category, callbackData: m.CallbackData, failure: &f}
+		}
+	}
+	e.log.mu.Unlock()
+	if ev == nil {
+		return fmt.Errorf("emulator: no sent message %s", wamid)
+	}
+	e.releaseStatuses(*ev)
+	return e.dispatch(ctx)
+}
+
 // CustomerReads plays the customer opening the chat: every listed message
 // sent to waID (all of them when ids is empty) that is not read yet gets a
 // read status at once. It returns how many did; delivery works as for

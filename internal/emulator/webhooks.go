@@ -17,6 +17,14 @@ type statusEvent struct {
 	// send; empty for a free-form (service) message.
 	category     string
 	callbackData string
+	// failure is the error of a "failed" status (nil: the configured one).
+	failure *Failure
+}
+
+// Failure is the error a failed status reports, in Meta's terms.
+type Failure struct {
+	Code           int
+	Title, Details string
 }
 
 // queueStatuses schedules statuses: at once in auto mode, at Advance/Flush
@@ -116,10 +124,14 @@ func statusObject(ev statusEvent, now time.Time) map[string]any {
 		}
 	}
 	if ev.status == "failed" {
-		// Only when a test configures it: say so in Meta's error shape.
+		// Only when a test asks for it: say so in Meta's error shape.
+		f := Failure{Code: 131000, Title: "Something went wrong", Details: "The emulator is configured to fail every message."}
+		if ev.failure != nil {
+			f = *ev.failure
+		}
 		st["errors"] = []any{map[string]any{
-			"code": 131000, "title": "Something went wrong", "message": "Something went wrong",
-			"error_data": map[string]string{"details": "The emulator is configured to fail every message."},
+			"code": f.Code, "title": f.Title, "message": f.Title,
+			"error_data": map[string]string{"details": f.Details},
 			"href":       "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
 		}}
 	}

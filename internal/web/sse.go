@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"charla/internal/broadcast"
 	"charla/internal/events"
 )
 
@@ -72,6 +73,9 @@ func (h *handler) events(w http.ResponseWriter, r *http.Request) {
 
 // writeBusEvent translates one bus event into the stream's event names.
 func writeBusEvent(w io.Writer, e events.Event) error {
+	if e.Kind == broadcast.EventUpdated {
+		return writeBroadcastEvent(w, e)
+	}
 	if !safeID.MatchString(e.Conversation) {
 		return nil
 	}
