@@ -60,7 +60,7 @@ func (r Rate) String() string {
 	return fmt.Sprintf("%s per %s", n, r.Per)
 }
 
-// typeRates are the defaults for channel types whose capabilities
+// typeRates are the providers' published limits for channel types whose capabilities
 // set no SendRate; any other type that sends through this pipeline gets
 // otherRate. Self-delivering channels (web chat) never reach the limiter.
 var typeRates = map[string]Rate{
