@@ -3,6 +3,7 @@ package api
 import (
 	"errors"
 	"strings"
+	"time"
 
 	"charla/internal/broadcast"
 	"charla/internal/problem"
@@ -123,8 +124,9 @@ type recipientJSON struct {
 	Status    string              `json:"status"`
 	MessageID *string             `json:"message_id"`
 	Error     *recipientErrorJSON `json:"error"`
-	QueuedAt  *string             `json:"queued_at"`
-	RepliedAt *string             `json:"replied_at"`
+	QueuedAt  *time.Time          `json:"queued_at"`
+	RepliedAt *time.Time          `json:"replied_at"`
+	UpdatedAt time.Time           `json:"updated_at"`
 }
 
 type recipientErrorJSON struct {
@@ -134,7 +136,8 @@ type recipientErrorJSON struct {
 
 func recipientOut(r broadcast.Recipient) recipientJSON {
 	out := recipientJSON{Seq: r.Seq, ContactID: r.ContactID, Name: r.Name, Phone: r.Phone, Status: r.Status,
-		MessageID: optString(r.MessageID), QueuedAt: r.QueuedAt, RepliedAt: r.RepliedAt}
+		MessageID: optString(r.MessageID), QueuedAt: r.QueuedAt, RepliedAt: r.RepliedAt,
+		UpdatedAt: r.UpdatedAt}
 	if r.ErrorCode != "" || r.ErrorReason != "" {
 		out.Error = &recipientErrorJSON{Code: r.ErrorCode, Reason: r.ErrorReason}
 	}

@@ -3,6 +3,7 @@ package broadcast
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"charla/internal/problem"
 	"charla/internal/store/db"
@@ -52,16 +53,18 @@ func (s *Service) List(ctx context.Context, ws, status, cursor string, limit int
 
 // Recipient is one contact of a broadcast and what became of its message.
 type Recipient struct {
-	Seq         int     `json:"seq"`
-	ContactID   string  `json:"contact_id"`
-	Name        string  `json:"name"`
-	Phone       string  `json:"phone"`
-	Status      string  `json:"status"`
-	MessageID   string  `json:"message_id"`
-	ErrorCode   string  `json:"error_code"`
-	ErrorReason string  `json:"error_reason"`
-	QueuedAt    *string `json:"queued_at"`
-	RepliedAt   *string `json:"replied_at"`
+	Seq         int        `json:"seq"`
+	ContactID   string     `json:"contact_id"`
+	Name        string     `json:"name"`
+	Phone       string     `json:"phone"`
+	Status      string     `json:"status"`
+	MessageID   string     `json:"message_id"`
+	ErrorCode   string     `json:"error_code"`
+	ErrorReason string     `json:"error_reason"`
+	QueuedAt    *time.Time `json:"queued_at"`
+	RepliedAt   *time.Time `json:"replied_at"`
+	// UpdatedAt is when the recipient's status last changed.
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // RecipientPage is a page of recipients in audience order.
@@ -95,15 +98,8 @@ func (s *Service) Recipients(ctx context.Context, ws, id, status, cursor string,
 	p := RecipientPage{Recipients: []Recipient{}}
 	for _, r := range rows {
 		rc := Recipient{Seq: int(r.Seq), ContactID: r.ContactID, Name: r.Name, Phone: r.Phone, Status: r.Status,
-			MessageID: r.MessageID.String, ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason}
-		if t := timePtr(r.QueuedAt); t != nil {
-			v := t.Format("2006-01-02T15:04:05.000000Z07:00")
-			rc.QueuedAt = &v
-		}
-		if t := timePtr(r.RepliedAt); t != nil {
-			v := t.Format("2006-01-02T15:04:05.000000Z07:00")
-			rc.RepliedAt = &v
-		}
+			MessageID: r.MessageID.String, ErrorCode: r.ErrorCode, ErrorReason: r.ErrorReason,
+			QueuedAt: timePtr(r.QueuedAt), RepliedAt: timePtr(r.RepliedAt), UpdatedAt: r.UpdatedAt.UTC()}
 		p.Recipients = append(p.Recipients, rc)
 	}
 	if len(p.Recipients) > limit {

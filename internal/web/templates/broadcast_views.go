@@ -413,18 +413,6 @@ func bcLimitText(e broadcast.Estimate) string {
 	return fmt.Sprintf("%s new contacts a day: %s used in the last 24 hours, %s left", bcCount(e.Limit), bcCount(e.Used), bcCount(e.LimitLeft))
 }
 
-// recipientTime parses a recipient's time stamp; nil when absent or unreadable.
-func bcTime(s *string) *time.Time {
-	if s == nil {
-		return nil
-	}
-	t, err := time.Parse(time.RFC3339Nano, *s)
-	if err != nil {
-		return nil
-	}
-	return &t
-}
-
 // recipientName is how a recipient is called: name, else phone.
 func bcRecipientName(r broadcast.Recipient) string {
 	switch {

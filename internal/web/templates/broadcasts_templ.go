@@ -2413,7 +2413,7 @@ func recipientsTable(v BroadcastRecipients) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if t := bcTime(r.QueuedAt); t != nil {
+				if t := r.QueuedAt; t != nil {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 201, "<time datetime=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
@@ -2462,7 +2462,7 @@ func recipientsTable(v BroadcastRecipients) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				if t := bcTime(r.RepliedAt); t != nil {
+				if t := r.RepliedAt; t != nil {
 					templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 206, "<time datetime=\"")
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
