@@ -242,15 +242,16 @@ func (s *Service) advance(ctx context.Context, tx *store.Tx, messageID string, r
 	if e == nil {
 		e = &SendError{}
 	}
-	if r.PricingCategory != "" {
-		if err := tx.Q.SetMessagePricing(ctx, db.SetMessagePricingParams{ID: messageID, PricingCategory: r.PricingCategory}); err != nil {
-			return err
-		}
-	}
 	row, err := tx.Q.AdvanceMessageStatus(ctx, db.AdvanceMessageStatusParams{ID: messageID, Status: r.Status,
-		ErrorCode: e.Code, ErrorTitle: e.Title, ErrorDetails: e.Details, ErrorReason: e.Reason, UpdatedAt: store.Now()})
+		ErrorCode: e.Code, ErrorTitle: e.Title, ErrorDetails: e.Details, ErrorReason: e.Reason, UpdatedAt: store.Now(),
+		PricingCategory: r.PricingCategory})
 	if store.NotFound(err) == store.ErrNotFound {
-		return nil // already at or past this status
+		// Already at or past this status; a late status may still be the
+		// first to say how the conversation is priced.
+		if r.PricingCategory == "" {
+			return nil
+		}
+		return tx.Q.SetMessagePricing(ctx, db.SetMessagePricingParams{ID: messageID, PricingCategory: r.PricingCategory})
 	}
 	if err != nil {
 		return err

@@ -18,6 +18,7 @@ UPDATE messages SET status = $2,
     error_title = CASE WHEN $2 = 'failed' THEN $4 ELSE error_title END,
     error_details = CASE WHEN $2 = 'failed' THEN $5 ELSE error_details END,
     error_reason = CASE WHEN $2 = 'failed' THEN $6 ELSE error_reason END,
+    pricing_category = CASE WHEN pricing_category <> $8 AND $8 <> '' THEN $8 ELSE pricing_category END,
     updated_at = $7
 WHERE id = $1 AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
     WHEN 'delivered' THEN 3 WHEN 'failed' THEN 4 WHEN 'read' THEN 5 ELSE 0 END)
@@ -27,13 +28,14 @@ RETURNING id, workspace_id, conversation_id, channel_id
 `
 
 type AdvanceMessageStatusParams struct {
-	ID           string
-	Status       string
-	ErrorCode    string
-	ErrorTitle   string
-	ErrorDetails string
-	ErrorReason  string
-	UpdatedAt    time.Time
+	ID              string
+	Status          string
+	ErrorCode       string
+	ErrorTitle      string
+	ErrorDetails    string
+	ErrorReason     string
+	UpdatedAt       time.Time
+	PricingCategory string
 }
 
 type AdvanceMessageStatusRow struct {
@@ -55,6 +57,7 @@ func (q *Queries) AdvanceMessageStatus(ctx context.Context, arg AdvanceMessageSt
 		arg.ErrorDetails,
 		arg.ErrorReason,
 		arg.UpdatedAt,
+		arg.PricingCategory,
 	)
 	var i AdvanceMessageStatusRow
 	err := row.Scan(
@@ -386,7 +389,7 @@ func (q *Queries) SetConversationReferral(ctx context.Context, arg SetConversati
 }
 
 const setMessagePricing = `-- name: SetMessagePricing :exec
-UPDATE messages SET pricing_category = $2 WHERE id = $1
+UPDATE messages SET pricing_category = $2 WHERE id = $1 AND pricing_category <> $2
 `
 
 type SetMessagePricingParams struct {
@@ -394,6 +397,8 @@ type SetMessagePricingParams struct {
 	PricingCategory string
 }
 
+// For a status that did not advance the message (AdvanceMessageStatus
+// records pricing when it does); no write when nothing changes.
 func (q *Queries) SetMessagePricing(ctx context.Context, arg SetMessagePricingParams) error {
 	_, err := q.exec(ctx, q.setMessagePricingStmt, setMessagePricing, arg.ID, arg.PricingCategory)
 	return err

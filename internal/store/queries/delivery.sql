@@ -8,6 +8,7 @@ UPDATE messages SET status = $2,
     error_title = CASE WHEN $2 = 'failed' THEN $4 ELSE error_title END,
     error_details = CASE WHEN $2 = 'failed' THEN $5 ELSE error_details END,
     error_reason = CASE WHEN $2 = 'failed' THEN $6 ELSE error_reason END,
+    pricing_category = CASE WHEN pricing_category <> $8 AND $8 <> '' THEN $8 ELSE pricing_category END,
     updated_at = $7
 WHERE id = $1 AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN 'sent' THEN 2
     WHEN 'delivered' THEN 3 WHEN 'failed' THEN 4 WHEN 'read' THEN 5 ELSE 0 END)
@@ -16,7 +17,9 @@ WHERE id = $1 AND (CASE status WHEN 'queued' THEN 0 WHEN 'sending' THEN 1 WHEN '
 RETURNING id, workspace_id, conversation_id, channel_id;
 
 -- name: SetMessagePricing :exec
-UPDATE messages SET pricing_category = $2 WHERE id = $1;
+-- For a status that did not advance the message (AdvanceMessageStatus
+-- records pricing when it does); no write when nothing changes.
+UPDATE messages SET pricing_category = $2 WHERE id = $1 AND pricing_category <> $2;
 
 -- name: RecordProviderID :execrows
 -- The provider accepted the message: remember its id so statuses find it.
