@@ -154,29 +154,46 @@ func (h *Webhooks) ingest(w http.ResponseWriter, r *http.Request, ch channel.Cha
 
 func (h *Webhooks) store(ctx context.Context, ch channel.Channel, b whatsapp.Batch) error {
 	route := h.router(ctx, ch)
-	// Messages are received concurrently so a batch shares one group commit.
-	var wg sync.WaitGroup
+	// Each sender's messages are received in the batch's order, so a
+	// conversation reads as it was written; different senders' messages are
+	// received concurrently, so they share one group commit.
 	errs := make([]error, len(b.Messages))
+	var order []string
+	bySender := map[string][]int{}
 	for i, m := range b.Messages {
+		key := m.PhoneNumberID + "/" + m.From + "/" + m.FromUserID
+		if _, seen := bySender[key]; !seen {
+			order = append(order, key)
+		}
+		bySender[key] = append(bySender[key], i)
+	}
+	receive := func(i int) {
+		m := b.Messages[i]
 		target, ok := route(m.PhoneNumberID)
 		if !ok {
-			continue
+			return
 		}
-		receive := func() {
-			var res inbox.Received
-			res, errs[i] = h.Inbox.Receive(ctx, inbound(target, m))
-			if errs[i] == nil && res.NewConversation {
-				h.greet(ctx, target, res.ConversationID)
+		var res inbox.Received
+		res, errs[i] = h.Inbox.Receive(ctx, inbound(target, m))
+		if errs[i] == nil && res.NewConversation {
+			h.greet(ctx, target, res.ConversationID)
+		}
+	}
+	var wg sync.WaitGroup
+	for n, key := range order {
+		run := func() {
+			for _, i := range bySender[key] {
+				receive(i)
 			}
 		}
-		if len(b.Messages) == 1 {
-			receive() // the usual delivery: nothing to share a commit with
+		if n == len(order)-1 {
+			run() // the last (usually the only) sender on this goroutine
 			continue
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			receive()
+			run()
 		}()
 	}
 	wg.Wait()
