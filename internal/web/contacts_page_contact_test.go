@@ -67,6 +67,14 @@ func TestContactOptOutAndResubscribe(t *testing.T) {
 		if res := p.b.get("/conversations/" + p.convs["Ana"]); res.has(`data-testid="contact-opted-out"`) || !res.has(`data-testid="contact-page-link"`) {
 			t.Errorf("a subscribed contact's panel")
 		}
+		// So does the conversation header, which re-reads on each of the
+		// conversation's events: the STOP itself shows it live.
+		if res := p.b.get("/conversations/" + p.convs["Dani"] + "/header"); !res.has(`data-testid="conv-opted-out"`) {
+			t.Errorf("the header lacks the opt-out:\n%s", res.body)
+		}
+		if res := p.b.get("/conversations/" + p.convs["Ana"] + "/header"); res.has(`data-testid="conv-opted-out"`) {
+			t.Errorf("a subscribed contact's header shows an opt-out")
+		}
 
 		// An agent may resubscribe them.
 		if _, err := p.e.s.Auth.CreateUser(ctx, p.owner, "andy@acme.test", "Andy", password, auth.Agent); err != nil {

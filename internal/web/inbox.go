@@ -159,7 +159,11 @@ func (h *handler) header(ctx context.Context, u auth.User, id string) (templates
 	if err != nil {
 		return templates.Header{}, err
 	}
-	return templates.Header{Conv: conv, Users: users, Teams: teams}, nil
+	subscribed, err := h.s.Contacts.IsSubscribed(ctx, u.WorkspaceID, conv.Contact.ID)
+	if err != nil {
+		return templates.Header{}, err
+	}
+	return templates.Header{Conv: conv, Users: users, Teams: teams, OptedOut: !subscribed}, nil
 }
 
 func (h *handler) conversationHeader(w http.ResponseWriter, r *http.Request) {

@@ -98,6 +98,9 @@ type Header struct {
 	Conv  inbox.Conversation
 	Users []auth.User
 	Teams []auth.Team
+	// OptedOut: the contact asked for no broadcasts. The header re-reads
+	// on every conversation event, so a STOP shows at once.
+	OptedOut bool
 }
 
 // Thread is the newest page of a conversation, oldest first.
