@@ -246,6 +246,17 @@ func TestHoldOnlyWhilePaused(t *testing.T) {
 		if _, err := e.svc.Pause(ctx, e.owner.WorkspaceID, b.ID); err != nil {
 			t.Fatal(err)
 		}
+		// The recipient looked at may have been sent just before the pause;
+		// one whose message is still waiting (or already held) is what counts.
+		waiting = ""
+		for _, r := range e.recipients(b.ID) {
+			if r.Status == broadcast.Queued || r.Status == broadcast.Held {
+				waiting = r.MessageID.String
+			}
+		}
+		if waiting == "" {
+			t.Fatal("no message waiting when the broadcast paused")
+		}
 		if !hold() {
 			t.Fatal("not held while paused")
 		}
